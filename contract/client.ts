@@ -1,0 +1,60 @@
+import { ForkscopeError, type ErrorCode } from './errors';
+import type { EventFrame, RequestFrame, ResponseFrame, ServerFrame } from './frames';
+import type { EventName, EventPayload, MethodInput, MethodName, MethodOutput } from './index';
+
+/** What a transport must do for the client: send a frame, and deliver frames from the other side. */
+export interface ClientTransport {
+  send(frame: RequestFrame): void;
+  onFrame(listener: (frame: ServerFrame) => void): () => void;
+}
+
+export type Listener<E extends EventName> = (payload: EventPayload<E>) => void;
+
+export interface ForkscopeClient {
+  call<M extends MethodName>(method: M, params: MethodInput<M>): Promise<MethodOutput<M>>;
+  on<E extends EventName>(name: E, listener: Listener<E>): () => void;
+  /** Fails every call still waiting (the connection is gone). */
+  failPending(message: string): void;
+}
+
+/** The typed client, the same over Electron IPC and WebSocket. Responses are trusted: they come from our own main. */
+export function createClient(transport: ClientTransport): ForkscopeClient {
+  let nextId = 1;
+  const pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
+  const listeners = new Map<string, Set<(payload: unknown) => void>>();
+
+  function settle(frame: ResponseFrame) {
+    if (frame.id === null) return;
+    const waiter = pending.get(frame.id);
+    if (!waiter) return;
+    pending.delete(frame.id);
+    if (frame.ok) waiter.resolve(frame.result);
+    else waiter.reject(new ForkscopeError(frame.error.code as ErrorCode, frame.error.message));
+  }
+
+  function emit(frame: EventFrame) {
+    for (const listener of listeners.get(frame.name) ?? []) listener(frame.payload);
+  }
+
+  transport.onFrame((frame) => (frame.t === 'res' ? settle(frame) : emit(frame)));
+
+  return {
+    call(method, params) {
+      const id = nextId++;
+      return new Promise((resolve, reject) => {
+        pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
+        transport.send({ t: 'req', id, method, params });
+      });
+    },
+    on(name, listener) {
+      let set = listeners.get(name);
+      if (!set) listeners.set(name, (set = new Set()));
+      set.add(listener as (payload: unknown) => void);
+      return () => set.delete(listener as (payload: unknown) => void);
+    },
+    failPending(message) {
+      for (const waiter of pending.values()) waiter.reject(new ForkscopeError('unavailable', message));
+      pending.clear();
+    },
+  };
+}

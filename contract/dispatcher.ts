@@ -1,0 +1,87 @@
+import { ForkscopeError, isForkscopeError, type ErrorInfo } from './errors';
+import { maxFrameBytes, requestFrame, type ResponseFrame } from './frames';
+import {
+  isMethodName,
+  methods,
+  type MethodName,
+  type MethodOutput,
+  type MethodParsedInput,
+} from './index';
+
+export type Handlers = {
+  [M in MethodName]: (input: MethodParsedInput<M>) => Promise<MethodOutput<M>> | MethodOutput<M>;
+};
+
+export interface DispatcherOptions {
+  /** Told about errors that are not ForkscopeErrors: bugs, to be logged by the host. */
+  onInternalError?: (method: string, error: unknown) => void;
+}
+
+/**
+ * Turns raw frames (text from a WebSocket, values from IPC) into handler calls.
+ * Input is validated here, once, with the contract's schema; handlers get typed, valid input.
+ */
+export function createDispatcher(handlers: Handlers, options: DispatcherOptions = {}) {
+  async function call(name: string, params: unknown): Promise<unknown> {
+    if (!isMethodName(name)) throw new ForkscopeError('unknown-method', `There is no method named "${name}".`);
+    const parsed = methods[name].input.safeParse(params);
+    if (!parsed.success) {
+      const first = parsed.error.issues[0];
+      const where = first && first.path.length > 0 ? ` (at ${first.path.join('.')})` : '';
+      throw new ForkscopeError('invalid-params', `Invalid parameters for ${name}: ${first?.message ?? 'rejected'}${where}.`);
+    }
+    const handler = handlers[name] as (input: unknown) => unknown;
+    return await handler(parsed.data);
+  }
+
+  function toErrorInfo(name: string, error: unknown): ErrorInfo {
+    if (isForkscopeError(error)) return error.toJSON();
+    options.onInternalError?.(name, error);
+    const message = error instanceof Error ? error.message : String(error);
+    return { code: 'internal', message: `Forkscope failed while handling ${name}: ${message}` };
+  }
+
+  /** Handles one frame already decoded from its transport's encoding. */
+  async function handleFrame(frame: unknown): Promise<ResponseFrame> {
+    const request = requestFrame.safeParse(frame);
+    if (!request.success) {
+      const id = typeof (frame as { id?: unknown })?.id === 'number' ? (frame as { id: number }).id : null;
+      return {
+        t: 'res',
+        id,
+        ok: false,
+        error: { code: 'bad-frame', message: 'A request needs {t:"req", id, method, params}.' },
+      };
+    }
+    const { id, method, params } = request.data;
+    try {
+      const result = await call(method, params);
+      return { t: 'res', id, ok: true, result: result ?? null };
+    } catch (error) {
+      return { t: 'res', id, ok: false, error: toErrorInfo(method, error) };
+    }
+  }
+
+  /** Handles one text frame: size and JSON are checked before anything else. */
+  async function handleText(text: string): Promise<ResponseFrame> {
+    if (text.length > maxFrameBytes) {
+      return {
+        t: 'res',
+        id: null,
+        ok: false,
+        error: { code: 'payload-too-large', message: `A request may be at most ${maxFrameBytes} bytes.` },
+      };
+    }
+    let frame: unknown;
+    try {
+      frame = JSON.parse(text);
+    } catch {
+      return { t: 'res', id: null, ok: false, error: { code: 'bad-frame', message: 'A request must be JSON.' } };
+    }
+    return handleFrame(frame);
+  }
+
+  return { call, handleFrame, handleText };
+}
+
+export type Dispatcher = ReturnType<typeof createDispatcher>;

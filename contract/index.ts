@@ -1,0 +1,33 @@
+import type { z } from 'zod';
+import type { EventSpec, MethodSpec } from './define';
+import { exampleMethods } from './examples';
+import { runEvents, runMethods } from './runs';
+
+/** Every method of the API. Each area adds its table here; nothing else lists methods. */
+export const methods = {
+  ...runMethods,
+  ...exampleMethods,
+} as const satisfies Record<string, MethodSpec>;
+
+/** Every event of the API. */
+export const events = {
+  ...runEvents,
+} as const satisfies Record<string, EventSpec>;
+
+export type Methods = typeof methods;
+export type MethodName = keyof Methods;
+export type MethodInput<M extends MethodName> = z.input<Methods[M]['input']>;
+export type MethodParsedInput<M extends MethodName> = z.output<Methods[M]['input']>;
+export type MethodOutput<M extends MethodName> = z.output<Methods[M]['output']>;
+
+export type Events = typeof events;
+export type EventName = keyof Events;
+export type EventPayload<E extends EventName> = z.output<Events[E]['payload']>;
+
+export function isMethodName(name: string): name is MethodName {
+  return Object.hasOwn(methods, name);
+}
+
+export * from './errors';
+export * from './runs';
+export * from './examples';

@@ -1,0 +1,20 @@
+import type { ServerFrame } from '../../contract/frames';
+import type { Host } from './host';
+
+/**
+ * One client of the API over any transport: requests in, responses and events out.
+ * Transports call `receiveText` (WebSocket) or `receiveFrame` (IPC, already structured).
+ */
+export function openConnection(host: Host, send: (frame: ServerFrame) => void) {
+  let open = true;
+  const deliver = (frame: ServerFrame) => open && send(frame);
+  const unsubscribe = host.subscribe((name, payload) => deliver({ t: 'evt', name, payload }));
+  return {
+    receiveText: async (text: string) => deliver(await host.dispatcher.handleText(text)),
+    receiveFrame: async (frame: unknown) => deliver(await host.dispatcher.handleFrame(frame)),
+    close() {
+      open = false;
+      unsubscribe();
+    },
+  };
+}

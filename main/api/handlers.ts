@@ -1,0 +1,24 @@
+import type { Handlers } from '../../contract/dispatcher';
+import type { Engine } from '../engine/engine';
+import { listExamples, startExample, type ExampleDirs } from '../engine/examples/catalog';
+
+/** One thin function per contract method: input is already valid, the engine does the work. */
+export function createHandlers(engine: Engine, exampleDirs: ExampleDirs): Handlers {
+  return {
+    'runs.list': () => engine.list(),
+    'runs.get': ({ id }) => engine.run(id).snapshot(),
+    'runs.launch': (params) => engine.launch(params),
+    'runs.fork': (params) => engine.fork(params),
+    'runs.startProcess': (params) => engine.startProcess(params),
+    'runs.send': ({ id, message }) => (engine.send(id, message), null),
+    'runs.writeStdin': ({ id, text }) => (engine.writeStdin(id, text), null),
+    'runs.closeStdin': ({ id }) => (engine.closeStdin(id), null),
+    'runs.terminate': ({ id, graceMs }) => engine.terminate(id, graceMs),
+    'runs.kill': ({ id }) => engine.kill(id),
+    'runs.join': ({ id, timeoutMs }) => engine.join(id, timeoutMs),
+    'runs.readOutput': ({ id, fromSeq, limit }) => engine.readOutput(id, fromSeq, limit),
+    'runs.clearFinished': () => engine.clearFinished(),
+    'examples.list': () => listExamples(exampleDirs),
+    'examples.run': ({ id }) => startExample(id, engine, exampleDirs),
+  };
+}

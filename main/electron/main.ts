@@ -1,0 +1,39 @@
+/** The desktop app: Electron's main process hosts the engine and serves the API over IPC. */
+import { app, BrowserWindow } from 'electron';
+import { createHost } from '../api/host';
+import { appPaths } from '../app-paths';
+import { serveIpc } from './ipc-transport';
+import { createMainWindow, lockDownSession } from './window';
+
+const paths = appPaths(import.meta.url, process.env.FORKSCOPE_LOG_DIR);
+
+if (!app.requestSingleInstanceLock()) app.quit();
+
+app.on('web-contents-created', (_event, contents) => {
+  contents.on('will-attach-webview', (event) => event.preventDefault());
+});
+
+void app.whenReady().then(() => {
+  lockDownSession();
+  const host = createHost({ appRoot: paths.appRoot, logDir: paths.logDir });
+  const { window, isTrustedSender } = createMainWindow(paths);
+  const stopIpc = serveIpc(host, isTrustedSender);
+
+  let quitting = false;
+  app.on('before-quit', (event) => {
+    if (quitting) return;
+    // Stop every process tree first: quitting leaves nothing behind.
+    event.preventDefault();
+    quitting = true;
+    stopIpc();
+    void host.shutdown().finally(() => app.quit());
+  });
+  app.on('window-all-closed', () => app.quit());
+  app.on('second-instance', () => {
+    if (window.isMinimized()) window.restore();
+    window.focus();
+  });
+  app.on('activate', () => {
+    if (BrowserWindow.getAllWindows().length === 0) app.quit();
+  });
+});

@@ -1,0 +1,51 @@
+/**
+ * The spawn helper: a small process that starts commands for the engine.
+ *
+ * Node's spawn forks the calling process, so its cost grows with the caller's memory; this
+ * process stays small, so spawning costs the same however big the engine grows. Each child's
+ * pipes are handed to the engine over IPC (SCM_RIGHTS), so output flows straight to the engine.
+ */
+import { spawn } from 'node:child_process';
+import type { Socket } from 'node:net';
+import type { SpawnReply, SpawnRequest } from '../spawn/spawn-protocol';
+
+const send = (reply: SpawnReply, handle?: Socket) => process.send?.(reply, handle);
+
+function start(request: SpawnRequest) {
+  const { id } = request;
+  let child;
+  try {
+    child = spawn(request.file, request.args, {
+      cwd: request.cwd,
+      env: request.env,
+      stdio: 'pipe',
+      detached: process.platform !== 'win32',
+      windowsHide: true,
+    });
+  } catch (error) {
+    const err = error as NodeJS.ErrnoException;
+    send({ id, type: 'error', errno: err.code ?? 'EINVAL', message: err.message });
+    return;
+  }
+  child.once('error', (err: NodeJS.ErrnoException) => {
+    if (child.pid === undefined) send({ id, type: 'error', errno: err.code ?? 'UNKNOWN', message: err.message });
+  });
+  if (child.pid === undefined) return;
+  const streams = { stdin: child.stdin, stdout: child.stdout, stderr: child.stderr } as unknown as Record<string, Socket | null>;
+  // Not one byte may be read here: stop reading before the event loop gets a chance to.
+  for (const name of ['stdout', 'stderr']) {
+    (streams[name] as unknown as { _handle?: { readStop(): void } })._handle?.readStop();
+  }
+  send({ id, type: 'spawned', pid: child.pid });
+  for (const name of ['stdin', 'stdout', 'stderr'] as const) {
+    const stream = streams[name];
+    if (stream) send({ id, type: 'stdio', stream: name }, stream);
+  }
+  child.once('exit', (code, signal) => send({ id, type: 'exit', code, signal }));
+}
+
+process.on('message', (message: SpawnRequest) => {
+  if (message?.op === 'spawn') start(message);
+});
+// The engine going away (even killed) closes the IPC channel: leave with it.
+process.on('disconnect', () => process.exit(0));

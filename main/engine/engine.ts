@@ -1,0 +1,155 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  ForkscopeError,
+  forkParams,
+  processParams,
+  type ForkParams,
+  type LaunchParams,
+  type ProcessParams,
+  type ReadOutputResult,
+  type RunRecord,
+} from '../../contract';
+import { forkModule, sendToChild, startProcess, type ForkContext } from './forked';
+import { RunRegistry, type Run } from './registry';
+import { SpawnHelperClient } from './spawn/spawn-helper-client';
+import { launchCommand } from './subprocess';
+
+export interface EngineOptions {
+  /** Where each run's output is logged in full. */
+  logDir: string;
+  /** The built child scripts (process-runner.js, spawn-helper.js). */
+  childDir: string;
+  /** Relative paths (cwd, modules) are resolved against this. */
+  baseDir?: string;
+  /** How many lines of each run are kept in memory. */
+  windowLines?: number;
+  /** Terminate's grace period before SIGKILL. */
+  graceMs?: number;
+}
+
+type Parsed<T, Defaults extends keyof T> = T & Required<Pick<T, Defaults>>;
+
+/** The process engine: everything Forkscope starts goes through here. Pure Node: no Electron. */
+export class Engine {
+  readonly registry: RunRegistry;
+  readonly graceMs: number;
+  private readonly spawner: SpawnHelperClient;
+  private readonly forks: ForkContext;
+  private readonly baseDir: string;
+  private stopped = false;
+
+  constructor(readonly options: EngineOptions) {
+    mkdirSync(options.logDir, { recursive: true });
+    this.registry = new RunRegistry(options.logDir, options.windowLines ?? 10_000);
+    this.graceMs = options.graceMs ?? 3000;
+    this.baseDir = options.baseDir ?? process.cwd();
+    this.spawner = new SpawnHelperClient(join(options.childDir, 'spawn-helper.js'));
+    this.forks = {
+      registry: this.registry,
+      baseDir: this.baseDir,
+      runnerPath: join(options.childDir, 'process-runner.js'),
+      onChildCall: (caller, method, params) => this.answerChild(caller, method, params),
+    };
+  }
+
+  /** The pids that are Forkscope's own machinery (not runs): the spawn helper. */
+  get helperPids(): number[] {
+    return this.spawner.pid ? [this.spawner.pid] : [];
+  }
+
+  private live(): void {
+    if (this.stopped) throw new ForkscopeError('unavailable', 'Forkscope is shutting down.');
+  }
+
+  launch(params: Parsed<LaunchParams, 'args' | 'shell' | 'closeStdin'>, parentId?: string): Promise<RunRecord> {
+    this.live();
+    return launchCommand(this.registry, this.spawner, params, { baseDir: this.baseDir, graceMs: this.graceMs, parentId });
+  }
+
+  fork(params: Parsed<ForkParams, 'args'>, parentId?: string): Promise<RunRecord> {
+    this.live();
+    return forkModule(this.forks, params, parentId);
+  }
+
+  startProcess(params: Parsed<ProcessParams, 'args'>): Promise<RunRecord> {
+    this.live();
+    return startProcess(this.forks, params);
+  }
+
+  run(id: string): Run {
+    return this.registry.get(id);
+  }
+
+  list(): RunRecord[] {
+    return this.registry.all().map((run) => run.snapshot());
+  }
+
+  send(id: string, message: unknown): void {
+    sendToChild(this.forks, this.run(id), message);
+  }
+
+  writeStdin(id: string, text: string): void {
+    this.run(id).writeStdin(text);
+  }
+
+  closeStdin(id: string): void {
+    this.run(id).closeStdin();
+  }
+
+  async terminate(id: string, graceMs = this.graceMs): Promise<RunRecord> {
+    const run = this.run(id);
+    await run.stop('terminate', graceMs);
+    return run.snapshot();
+  }
+
+  async kill(id: string): Promise<RunRecord> {
+    const run = this.run(id);
+    await run.stop('kill', this.graceMs);
+    return run.snapshot();
+  }
+
+  async join(id: string, timeoutMs?: number): Promise<RunRecord> {
+    const run = this.run(id);
+    await run.whenEnded(timeoutMs);
+    return run.snapshot();
+  }
+
+  readOutput(id: string, fromSeq: number, limit: number): ReadOutputResult {
+    return this.run(id).capture.read(fromSeq, limit);
+  }
+
+  clearFinished(): number {
+    const ended = this.registry.all().filter((run) => run.ended);
+    for (const run of ended) this.registry.forget(run.id);
+    return ended.length;
+  }
+
+  private async answerChild(caller: Run, method: string, params: unknown): Promise<unknown> {
+    const request = (params ?? {}) as Record<string, unknown>;
+    switch (method) {
+      case 'startProcess':
+        return this.startProcess({ ...processParams.parse(params), parentId: caller.id });
+      case 'fork':
+        return this.fork(forkParams.parse(params), caller.id);
+      case 'join':
+        return this.join(String(request.id), typeof request.timeoutMs === 'number' ? request.timeoutMs : undefined);
+      case 'terminate':
+        return this.terminate(String(request.id));
+      default:
+        throw new ForkscopeError('unknown-method', `A child cannot ask for "${method}".`);
+    }
+  }
+
+  /**
+   * Stops every process tree Forkscope started (SIGTERM, grace, SIGKILL) and the spawn helper:
+   * quitting the app or serve mode leaves nothing behind.
+   */
+  async shutdown(graceMs = Math.min(this.graceMs, 2000)): Promise<void> {
+    this.stopped = true;
+    const runs = this.registry.all();
+    await Promise.all(runs.filter((run) => !run.ended).map((run) => run.stop('shutdown', graceMs).catch(() => {})));
+    for (const run of runs) run.killTree();
+    this.spawner.stop();
+  }
+}

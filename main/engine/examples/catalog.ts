@@ -1,0 +1,155 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ForkscopeError, type ExampleInfo } from '../../../contract';
+import type { Engine } from '../engine';
+
+export interface ExampleStarted {
+  runIds: string[];
+  poolId?: string;
+  queueIds?: string[];
+}
+
+export interface Example extends Omit<ExampleInfo, 'python'> {
+  /** The seed program it was made from (a file in examples/python/). */
+  pythonFile: string;
+  start(engine: Engine, dirs: ExampleDirs): Promise<ExampleStarted>;
+}
+
+export interface ExampleDirs {
+  programs: string;
+  python: string;
+}
+
+const nslookupInput = 'set q=mx\npython.org\nexit\n';
+
+/** The built-in examples; each area (pools, queues, system) adds its own with `registerExample`. */
+const examples: Example[] = [
+  {
+    id: 'fork',
+    title: '1 · fork: one process becomes two',
+    concept: 'os.fork()',
+    summary:
+      'A parent process asks for a child; both print their pid. Node cannot copy a running process as fork() does, ' +
+      'so the engine forks the child module for the parent and links the two: see the child under its parent, ' +
+      'the message the child sends back, and both exit codes.',
+    pythonFile: '1_fork.py',
+    view: 'runs',
+    start: async (engine, dirs) => {
+      const run = await engine.startProcess({ target: `${join(dirs.programs, 'fork-demo.js')}#parent`, args: [] });
+      return { runIds: [run.id] };
+    },
+  },
+  {
+    id: 'process',
+    title: '2 · Process: start and join a child',
+    concept: 'multiprocessing.Process(target, args)',
+    summary:
+      'The parent starts a child Process with target=runProc and args=["test"], joins it and reports its exit code. ' +
+      'Forkscope shows the child’s lifetime inside the parent’s, with pids and timing.',
+    pythonFile: '2_process.py',
+    view: 'runs',
+    start: async (engine, dirs) => {
+      const run = await engine.startProcess({ target: `${join(dirs.programs, 'process-demo.js')}#main`, args: [] });
+      return { runIds: [run.id] };
+    },
+  },
+  {
+    id: 'call',
+    title: '4a · subprocess.call: a command’s output and exit code',
+    concept: "subprocess.call(['nslookup', 'www.python.org'])",
+    summary:
+      'Runs an offline twin of nslookup (there is no network here) with an argument; its stdout and its exit code ' +
+      'are shown as they come.',
+    pythonFile: '4a_subprocess_call.py',
+    view: 'runs',
+    start: async (engine, dirs) => {
+      const run = await engine.launch({
+        program: process.execPath,
+        args: [join(dirs.programs, 'nslookup-twin.js'), 'www.python.org'],
+        label: 'nslookup www.python.org (offline twin)',
+        env: { ELECTRON_RUN_AS_NODE: '1' },
+        shell: false,
+        closeStdin: true,
+      });
+      return { runIds: [run.id] };
+    },
+  },
+  {
+    id: 'call-real',
+    title: '4a · the real nslookup',
+    concept: "subprocess.call(['nslookup', 'www.python.org'])",
+    summary:
+      'Runs the real nslookup. Where it is not installed, Forkscope says “command not found” and goes on, ' +
+      'where Python would raise FileNotFoundError.',
+    pythonFile: '4a_subprocess_call.py',
+    view: 'runs',
+    start: async (engine) => {
+      const run = await engine.launch({
+        program: 'nslookup',
+        args: ['www.python.org'],
+        shell: false,
+        closeStdin: true,
+        timeoutMs: 15_000,
+      });
+      return { runIds: [run.id] };
+    },
+  },
+  {
+    id: 'communicate',
+    title: '4b · Popen + communicate: text to stdin, stdout and stderr apart',
+    concept: 'Popen(stdin=PIPE, stdout=PIPE, stderr=PIPE).communicate(input)',
+    summary:
+      'Writes “set q=mx / python.org / exit” to the stdin of an offline nslookup twin, closes it, and shows stdout ' +
+      'and stderr apart with the exit code.',
+    pythonFile: '4b_subprocess_communicate.py',
+    view: 'runs',
+    start: async (engine, dirs) => {
+      const run = await engine.launch({
+        program: process.execPath,
+        args: [join(dirs.programs, 'nslookup-twin.js')],
+        label: 'nslookup (offline twin) ← set q=mx, python.org, exit',
+        env: { ELECTRON_RUN_AS_NODE: '1' },
+        input: nslookupInput,
+        closeStdin: true,
+        shell: false,
+      });
+      return { runIds: [run.id] };
+    },
+  },
+  {
+    id: 'communicate-real',
+    title: '4b · the real nslookup, with communicate',
+    concept: "Popen(['nslookup']).communicate(b'set q=mx\\npython.org\\nexit\\n')",
+    summary: 'The same dialogue with the real nslookup; where it is missing, a clear “command not found”.',
+    pythonFile: '4b_subprocess_communicate.py',
+    view: 'runs',
+    start: async (engine) => {
+      const run = await engine.launch({
+        program: 'nslookup',
+        args: [],
+        input: nslookupInput,
+        closeStdin: true,
+        shell: false,
+        timeoutMs: 15_000,
+      });
+      return { runIds: [run.id] };
+    },
+  },
+];
+
+export function registerExample(example: Example): void {
+  if (!examples.some((known) => known.id === example.id)) examples.push(example);
+}
+
+export function listExamples(dirs: ExampleDirs): ExampleInfo[] {
+  return examples.map(({ start: _start, pythonFile, ...info }) => ({
+    ...info,
+    python: readFileSync(join(dirs.python, pythonFile), 'utf8'),
+  }));
+}
+
+export function startExample(id: string, engine: Engine, dirs: ExampleDirs): Promise<ExampleStarted> {
+  const example = examples.find((known) => known.id === id);
+  if (!example) throw new ForkscopeError('not-found', `There is no example "${id}".`);
+  return example.start(engine, dirs);
+}

@@ -1,0 +1,196 @@
+import { EventEmitter } from 'node:events';
+import type { Writable } from 'node:stream';
+import { ForkscopeError, type ErrorInfo, type RunKind, type RunRecord } from '../../contract';
+import { describeExit } from './exit-meaning';
+import { stopTree, signalTree } from './lifetime';
+import { OutputCapture } from './output/output-capture';
+
+type StopCause = NonNullable<RunRecord['exit']>['stoppedBy'];
+
+export interface EngineEvents {
+  run: [RunRecord];
+  /** New lines are ready in a run's capture: publishers read them at their own pace. */
+  output: [string];
+  message: [{ id: string; direction: 'to-child' | 'from-child'; data: unknown; t: number }];
+}
+
+export interface RunStart {
+  kind: RunKind;
+  label: string;
+  argv: string[];
+  cwd: string;
+  shell?: boolean;
+  parentId?: string | null;
+  target?: string | null;
+}
+
+/** One process Forkscope started: its public record, its captured output and its handles. */
+export class Run {
+  readonly capture: OutputCapture;
+  stdin: Writable | null = null;
+  private stopCause: StopCause = null;
+  private stopping: Promise<unknown> | null = null;
+  private endWaiters: (() => void)[] = [];
+  private record: RunRecord;
+
+  constructor(
+    private readonly registry: RunRegistry,
+    id: string,
+    start: RunStart,
+  ) {
+    this.capture = new OutputCapture(registry.logDir, id, registry.windowLines, () => registry.emit('output', id));
+    this.record = {
+      id,
+      kind: start.kind,
+      label: start.label,
+      pid: null,
+      ppid: null,
+      parentId: start.parentId ?? null,
+      argv: start.argv,
+      cwd: start.cwd,
+      shell: start.shell ?? false,
+      startedAt: Date.now(),
+      endedAt: null,
+      state: 'running',
+      exit: null,
+      error: null,
+      stdinOpen: false,
+      output: this.capture.stats(),
+      target: start.target ?? null,
+      thrown: null,
+    };
+  }
+
+  get id(): string {
+    return this.record.id;
+  }
+
+  get pid(): number | null {
+    return this.record.pid;
+  }
+
+  get ended(): boolean {
+    return this.record.endedAt !== null;
+  }
+
+  snapshot(): RunRecord {
+    return { ...this.record, output: this.capture.stats() };
+  }
+
+  update(patch: Partial<RunRecord>): void {
+    this.record = { ...this.record, ...patch };
+    this.registry.emit('run', this.snapshot());
+  }
+
+  started(pid: number, stdin: Writable | null): void {
+    this.stdin = stdin;
+    if (stdin) {
+      // Writing to a child that has exited raises EPIPE on this stream: note it, never crash.
+      stdin.on('error', () => this.update({ stdinOpen: false }));
+      stdin.once('close', () => this.record.stdinOpen && this.update({ stdinOpen: false }));
+    }
+    this.update({ pid, ppid: process.pid, stdinOpen: stdin !== null });
+  }
+
+  /** The run could not start: it stays in the list with the reason. */
+  failed(error: ErrorInfo): void {
+    void this.capture.close();
+    this.finish({ state: 'failed', error, stdinOpen: false });
+  }
+
+  /** The process has exited and its pipes are drained. */
+  exited(code: number | null, signal: string | null, extra: Partial<RunRecord> = {}): void {
+    const exit = describeExit(code, signal, this.stopCause);
+    const error =
+      this.stopCause === 'timeout'
+        ? { code: 'timeout' as const, message: 'It ran past its timeout and was stopped.' }
+        : this.record.error;
+    this.finish({ state: signal ? 'signalled' : 'exited', exit, error, stdinOpen: false, ...extra });
+  }
+
+  private finish(patch: Partial<RunRecord>): void {
+    if (this.ended) return;
+    this.stdin?.destroy();
+    this.update({ ...patch, endedAt: Date.now() });
+    for (const wake of this.endWaiters.splice(0)) wake();
+  }
+
+  whenEnded(timeoutMs?: number): Promise<void> {
+    if (this.ended) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.endWaiters.push(resolve);
+      if (timeoutMs !== undefined) setTimeout(resolve, timeoutMs).unref();
+    });
+  }
+
+  writeStdin(text: string): void {
+    if (!this.stdin || !this.record.stdinOpen || this.stdin.destroyed) {
+      throw new ForkscopeError(
+        'stdin-closed',
+        this.ended ? `${this.record.label} has exited: its stdin is closed.` : `The stdin of ${this.record.label} is closed.`,
+      );
+    }
+    this.stdin.write(text);
+  }
+
+  closeStdin(): void {
+    if (this.stdin && this.record.stdinOpen) {
+      this.stdin.end();
+      this.update({ stdinOpen: false });
+    }
+  }
+
+  /** Terminate (SIGTERM, grace, SIGKILL) or kill (SIGKILL) the run's whole tree. */
+  async stop(cause: NonNullable<StopCause>, graceMs: number): Promise<void> {
+    const pid = this.record.pid;
+    if (pid === null || this.ended) return;
+    this.stopCause ??= cause;
+    const outcome =
+      cause === 'kill'
+        ? signalTree(pid, 'SIGKILL')
+        : await (this.stopping ??= stopTree(pid, graceMs).finally(() => (this.stopping = null)));
+    if (outcome === 'refused') {
+      throw new ForkscopeError('permission-denied', `The system refused to signal ${this.record.label} (EPERM).`);
+    }
+    await this.whenEnded(graceMs + 2000);
+  }
+
+  /** Signals the tree once more (no waiting): for shutdown, to be sure nothing is left. */
+  killTree(): void {
+    if (this.record.pid !== null) signalTree(this.record.pid, 'SIGKILL');
+  }
+}
+
+/** Every process Forkscope starts, and the one event stream for all of them. */
+export class RunRegistry extends EventEmitter<EngineEvents> {
+  private readonly runs = new Map<string, Run>();
+  private counter = 0;
+
+  constructor(
+    readonly logDir: string,
+    readonly windowLines: number,
+  ) {
+    super();
+  }
+
+  create(start: RunStart): Run {
+    const run = new Run(this, `r${++this.counter}`, start);
+    this.runs.set(run.id, run);
+    this.emit('run', run.snapshot());
+    return run;
+  }
+
+  get(id: string): Run {
+    const run = this.runs.get(id);
+    if (!run) throw new ForkscopeError('not-found', `There is no run ${id}.`);
+    return run;
+  }
+
+  all(): Run[] {
+    return [...this.runs.values()];
+  }
+
+  forget(id: string): void {
+    this.runs.delete(id);
+  }
+}

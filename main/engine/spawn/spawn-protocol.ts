@@ -1,0 +1,15 @@
+/** Messages between the engine and its spawn helper (main/engine/child/spawn-helper.ts). */
+export interface SpawnRequest {
+  op: 'spawn';
+  id: number;
+  file: string;
+  args: string[];
+  cwd: string;
+  env: Record<string, string>;
+}
+
+export type SpawnReply =
+  | { id: number; type: 'spawned'; pid: number }
+  | { id: number; type: 'stdio'; stream: 'stdin' | 'stdout' | 'stderr' }
+  | { id: number; type: 'error'; errno: string; message: string }
+  | { id: number; type: 'exit'; code: number | null; signal: string | null };

@@ -1,0 +1,89 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import { ForkscopeError, type LaunchParams, type RunRecord } from '../../contract';
+import type { RunRegistry } from './registry';
+import { SpawnFailure, type SpawnHelperClient } from './spawn/spawn-helper-client';
+import { checkArgv, checkCwd, mergeEnv } from './validate';
+
+type Launch = LaunchParams & { args: string[]; shell: boolean; closeStdin: boolean };
+
+function shellArgv(program: string, args: string[]): string[] {
+  const line = [program, ...args].join(' ');
+  return process.platform === 'win32' ? ['cmd.exe', '/d', '/s', '/c', line] : ['/bin/sh', '-c', line];
+}
+
+function spawnError(program: string, failure: SpawnFailure) {
+  switch (failure.errno) {
+    case 'ENOENT':
+      return {
+        code: 'command-not-found' as const,
+        message: `command not found: ${program} (ENOENT). Is it installed and on PATH?`,
+      };
+    case 'EACCES':
+      return {
+        code: 'permission-denied' as const,
+        message: `permission denied: ${program} (EACCES). Is it executable (chmod +x)?`,
+      };
+    case 'E2BIG':
+      return { code: 'argument-list-too-long' as const, message: 'The argument list is too long for the system (E2BIG).' };
+    default:
+      return { code: 'internal' as const, message: `${program} could not start: ${failure.message}` };
+  }
+}
+
+/**
+ * Python's Popen: argv without a shell unless asked, cwd, env overrides, stdin text
+ * (written at start, then closed on demand), a timeout that stops the whole tree.
+ */
+export async function launchCommand(
+  registry: RunRegistry,
+  spawner: SpawnHelperClient,
+  params: Launch,
+  options: { baseDir: string; graceMs: number; parentId?: string },
+): Promise<RunRecord> {
+  const argv = params.shell ? shellArgv(params.program, params.args) : [params.program, ...params.args];
+  const env = mergeEnv(params.env);
+  checkArgv(argv, env);
+  const cwd = await checkCwd(params.cwd, options.baseDir);
+
+  const run = registry.create({
+    kind: 'command',
+    label: params.label ?? [params.program, ...params.args].join(' ').slice(0, 120),
+    argv,
+    cwd,
+    shell: params.shell,
+    parentId: options.parentId ?? null,
+  });
+
+  let child;
+  try {
+    child = await spawner.spawn({ file: argv[0]!, args: argv.slice(1), cwd, env });
+  } catch (error) {
+    if (!(error instanceof SpawnFailure)) throw error;
+    const info = spawnError(params.program, error);
+    if (info.code === 'argument-list-too-long') {
+      registry.forget(run.id);
+      throw new ForkscopeError(info.code, info.message);
+    }
+    run.failed(info);
+    return run.snapshot();
+  }
+
+  run.started(child.pid, child.stdin);
+  const drained = Promise.all([run.capture.attach('stdout', child.stdout), run.capture.attach('stderr', child.stderr)]);
+  if (params.input !== undefined) run.writeStdin(params.input);
+  if (params.closeStdin) run.closeStdin();
+
+  let timer: NodeJS.Timeout | undefined;
+  if (params.timeoutMs !== undefined) {
+    timer = setTimeout(() => void run.stop('timeout', options.graceMs).catch(() => {}), params.timeoutMs);
+  }
+  void child.exited.then(async ({ code, signal }) => {
+    clearTimeout(timer);
+    // A grandchild may hold the pipes open after the leader exits: the run ends with its
+    // leader, and whatever is still written goes on being captured.
+    const drainedInTime = await Promise.race([drained.then(() => true), delay(250).then(() => false)]);
+    if (drainedInTime) await run.capture.close();
+    run.exited(code, signal);
+  });
+  return run.snapshot();
+}

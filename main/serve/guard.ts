@@ -1,0 +1,55 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import { tokenProtocolPrefix } from './guard-protocol';
+
+export function newToken(): string {
+  return randomBytes(24).toString('base64url');
+}
+
+const loopbackNames = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+/**
+ * Checks what a browser cannot forge: the Host header (against DNS rebinding) and the Origin
+ * (against cross-site WebSocket hijacking); then the token.
+ */
+export class ServeGuard {
+  private readonly allowedHosts: Set<string>;
+
+  constructor(
+    private readonly token: string,
+    bindHost: string,
+    port: number,
+  ) {
+    const names = new Set(loopbackNames);
+    if (!['127.0.0.1', '::1', 'localhost'].includes(bindHost)) names.add(bindHost.includes(':') ? `[${bindHost}]` : bindHost);
+    this.allowedHosts = new Set([...names].map((name) => `${name}:${port}`));
+  }
+
+  hostAllowed(request: IncomingMessage): boolean {
+    return this.allowedHosts.has((request.headers.host ?? '').toLowerCase());
+  }
+
+  originAllowed(request: IncomingMessage): boolean {
+    const origin = request.headers.origin;
+    // Browsers always send Origin on a WebSocket; other clients (scripts, tests) may not, and still need the token.
+    if (origin === undefined) return true;
+    try {
+      const url = new URL(origin);
+      return url.protocol === 'http:' && this.allowedHosts.has(url.host.toLowerCase());
+    } catch {
+      return false;
+    }
+  }
+
+  tokenFrom(protocols: Set<string>): string | null {
+    for (const protocol of protocols) if (protocol.startsWith(tokenProtocolPrefix)) return protocol;
+    return null;
+  }
+
+  tokenValid(protocol: string | null): boolean {
+    if (!protocol) return false;
+    const given = Buffer.from(protocol.slice(tokenProtocolPrefix.length));
+    const expected = Buffer.from(this.token);
+    return given.length === expected.length && timingSafeEqual(given, expected);
+  }
+}

@@ -1,0 +1,93 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { maxFrameBytes } from '../../contract/frames';
+import { openConnection } from '../api/connection';
+import type { Host } from '../api/host';
+import { newToken, ServeGuard } from './guard';
+import { serveStatic } from './static-files';
+
+export interface ServeOptions {
+  host: Host;
+  rendererDir: string;
+  bindHost?: string;
+  port?: number;
+  token?: string;
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  token: string;
+  server: Server;
+  close(): Promise<void>;
+}
+
+/** Frames past this are refused with an error; far past it, the socket is closed (ws's own guard). */
+const hardFrameLimit = maxFrameBytes * 4;
+
+/** Serve mode: the built renderer over HTTP and the API over a WebSocket, on loopback, behind a token. */
+export async function startServer(options: ServeOptions): Promise<RunningServer> {
+  const bindHost = options.bindHost ?? '127.0.0.1';
+  const token = options.token ?? newToken();
+  let guard: ServeGuard | undefined;
+
+  const server = createServer((request, response) => {
+    if (!guard?.hostAllowed(request)) {
+      response.writeHead(421, { 'Content-Type': 'text/plain' }).end('Misdirected request: unknown Host.');
+      return;
+    }
+    void serveStatic(options.rendererDir, request, response);
+  });
+  const sockets = new WebSocketServer({
+    noServer: true,
+    maxPayload: hardFrameLimit,
+    handleProtocols: (protocols) => guard?.tokenFrom(protocols) ?? false,
+  });
+
+  server.on('upgrade', (request, socket, head) => {
+    const refuse = (status: number, why: string) => {
+      socket.end(`HTTP/1.1 ${status} ${why}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    };
+    if (!guard || !guard.hostAllowed(request)) return refuse(421, 'Misdirected Request');
+    if (!guard.originAllowed(request)) return refuse(403, 'Forbidden Origin');
+    const offered = new Set(
+      (request.headers['sec-websocket-protocol'] ?? '')
+        .split(',')
+        .map((p) => p.trim())
+        .filter(Boolean),
+    );
+    if (!guard.tokenValid(guard.tokenFrom(offered))) return refuse(401, 'Unauthorized');
+    sockets.handleUpgrade(request, socket, head, (ws) => sockets.emit('connection', ws, request));
+  });
+
+  sockets.on('connection', (ws: WebSocket) => {
+    const connection = openConnection(options.host, (frame) => {
+      if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(frame));
+    });
+    // Binary frames are decoded as text too: they fail as JSON and get a bad-frame error.
+    ws.on('message', (data) => void connection.receiveText(data.toString()));
+    ws.on('close', () => connection.close());
+    ws.on('error', () => connection.close());
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, bindHost, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  guard = new ServeGuard(token, bindHost, port);
+  const urlHost = bindHost.includes(':') ? `[${bindHost}]` : bindHost;
+
+  return {
+    url: `http://${urlHost}:${port}/#token=${token}`,
+    port,
+    token,
+    server,
+    async close() {
+      for (const client of sockets.clients) client.terminate();
+      sockets.close();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

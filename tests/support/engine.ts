@@ -1,0 +1,35 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Engine, type EngineOptions } from '../../main/engine/engine';
+
+export const projectRoot = resolve(import.meta.dirname, '..', '..');
+export const childDir = join(projectRoot, 'out', 'main');
+export const fixturesDir = join(projectRoot, 'tests', 'fixtures');
+
+/** A real engine with its logs in a fresh temporary folder. Call `shutdown()` after each test file. */
+export function createTestEngine(options: Partial<EngineOptions> = {}): Engine {
+  return new Engine({
+    logDir: mkdtempSync(join(tmpdir(), 'forkscope-test-')),
+    childDir,
+    baseDir: projectRoot,
+    graceMs: 1000,
+    ...options,
+  });
+}
+
+/** Polls until `check` returns a truthy value or the time is up (generous: this machine has 2 cores). */
+export async function eventually<T>(check: () => T | Promise<T>, timeoutMs = 10_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await check();
+      if (value) return value;
+    } catch (error) {
+      last = error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`Timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+}
