@@ -19,6 +19,11 @@ export default ts.config(
     languageOptions: { parserOptions: { parser: ts.parser, extraFileExtensions: ['.svelte'] } },
   },
   {
+    // Example programs run as children, where Forkscope installs its child API.
+    files: ['main/engine/examples/programs/**'],
+    languageOptions: { globals: { forkscope: 'readonly' } },
+  },
+  {
     // The engine runs in plain Node (serve mode, tests): Electron must never leak into it.
     files: ['main/engine/**', 'contract/**', 'main/api/**', 'main/serve/**'],
     rules: { 'no-restricted-imports': ['error', { paths: ['electron'] }] },

@@ -1,12 +1,6 @@
 import { ForkscopeError, isForkscopeError, type ErrorInfo } from './errors';
 import { maxFrameBytes, requestFrame, type ResponseFrame } from './frames';
-import {
-  isMethodName,
-  methods,
-  type MethodName,
-  type MethodOutput,
-  type MethodParsedInput,
-} from './index';
+import { isMethodName, methods, type MethodName, type MethodOutput, type MethodParsedInput } from './index';
 
 export type Handlers = {
   [M in MethodName]: (input: MethodParsedInput<M>) => Promise<MethodOutput<M>> | MethodOutput<M>;
@@ -23,12 +17,16 @@ export interface DispatcherOptions {
  */
 export function createDispatcher(handlers: Handlers, options: DispatcherOptions = {}) {
   async function call(name: string, params: unknown): Promise<unknown> {
-    if (!isMethodName(name)) throw new ForkscopeError('unknown-method', `There is no method named "${name}".`);
+    if (!isMethodName(name))
+      throw new ForkscopeError('unknown-method', `There is no method named "${name}".`);
     const parsed = methods[name].input.safeParse(params);
     if (!parsed.success) {
       const first = parsed.error.issues[0];
       const where = first && first.path.length > 0 ? ` (at ${first.path.join('.')})` : '';
-      throw new ForkscopeError('invalid-params', `Invalid parameters for ${name}: ${first?.message ?? 'rejected'}${where}.`);
+      throw new ForkscopeError(
+        'invalid-params',
+        `Invalid parameters for ${name}: ${first?.message ?? 'rejected'}${where}.`,
+      );
     }
     const handler = handlers[name] as (input: unknown) => unknown;
     return await handler(parsed.data);
@@ -76,7 +74,12 @@ export function createDispatcher(handlers: Handlers, options: DispatcherOptions 
     try {
       frame = JSON.parse(text);
     } catch {
-      return { t: 'res', id: null, ok: false, error: { code: 'bad-frame', message: 'A request must be JSON.' } };
+      return {
+        t: 'res',
+        id: null,
+        ok: false,
+        error: { code: 'bad-frame', message: 'A request must be JSON.' },
+      };
     }
     return handleFrame(frame);
   }

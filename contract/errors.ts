@@ -20,6 +20,9 @@ export const errorCodes = [
   'closed',
   'unavailable',
   'internal',
+  'task-failed',
+  'worker-died',
+  'cancelled',
 ] as const;
 
 export type ErrorCode = (typeof errorCodes)[number];

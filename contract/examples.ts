@@ -15,10 +15,18 @@ export const exampleInfo = z.object({
 export type ExampleInfo = z.infer<typeof exampleInfo>;
 
 export const exampleMethods = {
-  'examples.list': method('The built-in examples, one per seed program.', z.object({}).default({}), z.array(exampleInfo)),
+  'examples.list': method(
+    'The built-in examples, one per seed program.',
+    z.object({}).default({}),
+    z.array(exampleInfo),
+  ),
   'examples.run': method(
     'Run one example; it returns as soon as its first run has started.',
     z.object({ id: z.string().max(100) }),
-    z.object({ runIds: z.array(runId), poolId: z.string().optional(), queueIds: z.array(z.string()).optional() }),
+    z.object({
+      runIds: z.array(runId),
+      poolId: z.string().optional(),
+      queueIds: z.array(z.string()).optional(),
+    }),
   ),
 } as const;

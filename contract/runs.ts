@@ -85,7 +85,12 @@ export const launchParams = z.object({
   input: z.string().optional(),
   /** Close stdin after `input` is written; otherwise it stays open for `writeStdin`. */
   closeStdin: z.boolean().default(false),
-  timeoutMs: z.number().int().positive().max(7 * 24 * 3600_000).optional(),
+  timeoutMs: z
+    .number()
+    .int()
+    .positive()
+    .max(7 * 24 * 3600_000)
+    .optional(),
 });
 export type LaunchParams = z.input<typeof launchParams>;
 
@@ -116,7 +121,11 @@ export const readOutputResult = z.object({
 export type ReadOutputResult = z.infer<typeof readOutputResult>;
 
 export const runMethods = {
-  'runs.list': method('Every run Forkscope started, oldest first.', z.object({}).default({}), z.array(runRecord)),
+  'runs.list': method(
+    'Every run Forkscope started, oldest first.',
+    z.object({}).default({}),
+    z.array(runRecord),
+  ),
   'runs.get': method('One run.', byId, runRecord),
   'runs.launch': method(
     'Start a command (Popen): argv without a shell unless asked, cwd, env, stdin text, timeout.',
@@ -124,9 +133,21 @@ export const runMethods = {
     runRecord,
   ),
   'runs.fork': method('child_process.fork of a module, with messages both ways.', forkParams, runRecord),
-  'runs.startProcess': method('Process(target, args): run an exported function in a forked child.', processParams, runRecord),
-  'runs.send': method('Send a message to a forked child.', z.object({ id: runId, message: z.json() }), z.null()),
-  'runs.writeStdin': method('Write text to a run’s stdin.', z.object({ id: runId, text: z.string().max(1_000_000) }), z.null()),
+  'runs.startProcess': method(
+    'Process(target, args): run an exported function in a forked child.',
+    processParams,
+    runRecord,
+  ),
+  'runs.send': method(
+    'Send a message to a forked child.',
+    z.object({ id: runId, message: z.json() }),
+    z.null(),
+  ),
+  'runs.writeStdin': method(
+    'Write text to a run’s stdin.',
+    z.object({ id: runId, text: z.string().max(1_000_000) }),
+    z.null(),
+  ),
   'runs.closeStdin': method('Close a run’s stdin (end of input).', byId, z.null()),
   'runs.terminate': method(
     'SIGTERM the run’s whole process group, then SIGKILL after the grace period.',
@@ -148,7 +169,11 @@ export const runMethods = {
     }),
     readOutputResult,
   ),
-  'runs.clearFinished': method('Forget runs that have ended (their logs stay on disk).', z.object({}).default({}), z.number()),
+  'runs.clearFinished': method(
+    'Forget runs that have ended (their logs stay on disk).',
+    z.object({}).default({}),
+    z.number(),
+  ),
 } as const;
 
 export const runEvents = {

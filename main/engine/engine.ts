@@ -62,9 +62,16 @@ export class Engine {
     if (this.stopped) throw new ForkscopeError('unavailable', 'Forkscope is shutting down.');
   }
 
-  launch(params: Parsed<LaunchParams, 'args' | 'shell' | 'closeStdin'>, parentId?: string): Promise<RunRecord> {
+  launch(
+    params: Parsed<LaunchParams, 'args' | 'shell' | 'closeStdin'>,
+    parentId?: string,
+  ): Promise<RunRecord> {
     this.live();
-    return launchCommand(this.registry, this.spawner, params, { baseDir: this.baseDir, graceMs: this.graceMs, parentId });
+    return launchCommand(this.registry, this.spawner, params, {
+      baseDir: this.baseDir,
+      graceMs: this.graceMs,
+      parentId,
+    });
   }
 
   fork(params: Parsed<ForkParams, 'args'>, parentId?: string): Promise<RunRecord> {
@@ -133,7 +140,10 @@ export class Engine {
       case 'fork':
         return this.fork(forkParams.parse(params), caller.id);
       case 'join':
-        return this.join(String(request.id), typeof request.timeoutMs === 'number' ? request.timeoutMs : undefined);
+        return this.join(
+          String(request.id),
+          typeof request.timeoutMs === 'number' ? request.timeoutMs : undefined,
+        );
       case 'terminate':
         return this.terminate(String(request.id));
       default:
@@ -148,7 +158,9 @@ export class Engine {
   async shutdown(graceMs = Math.min(this.graceMs, 2000)): Promise<void> {
     this.stopped = true;
     const runs = this.registry.all();
-    await Promise.all(runs.filter((run) => !run.ended).map((run) => run.stop('shutdown', graceMs).catch(() => {})));
+    await Promise.all(
+      runs.filter((run) => !run.ended).map((run) => run.stop('shutdown', graceMs).catch(() => {})),
+    );
     for (const run of runs) run.killTree();
     this.spawner.stop();
   }

@@ -23,7 +23,13 @@ async function checkModule(path: string): Promise<void> {
   }
 }
 
-function forkChild(ctx: ForkContext, run: Run, modulePath: string, args: string[], env: Record<string, string>) {
+function forkChild(
+  ctx: ForkContext,
+  run: Run,
+  modulePath: string,
+  args: string[],
+  env: Record<string, string>,
+) {
   const child = fork(modulePath, args, {
     cwd: run.snapshot().cwd,
     env,
@@ -36,8 +42,16 @@ function forkChild(ctx: ForkContext, run: Run, modulePath: string, args: string[
   return child;
 }
 
-function wire(ctx: ForkContext, run: Run, child: ChildProcess, onRunnerMessage?: (message: FromChild) => void) {
-  const drained = Promise.all([run.capture.attach('stdout', child.stdout), run.capture.attach('stderr', child.stderr)]);
+function wire(
+  ctx: ForkContext,
+  run: Run,
+  child: ChildProcess,
+  onRunnerMessage?: (message: FromChild) => void,
+) {
+  const drained = Promise.all([
+    run.capture.attach('stdout', child.stdout),
+    run.capture.attach('stderr', child.stderr),
+  ]);
   child.on('message', (message: unknown) => {
     if (isForkscopeMessage(message)) {
       const typed = message as FromChild;
@@ -45,12 +59,20 @@ function wire(ctx: ForkContext, run: Run, child: ChildProcess, onRunnerMessage?:
         void ctx
           .onChildCall(run, typed.method, typed.params)
           .then(
-            (result): ToChild => ({ $forkscope: 'reply', callId: typed.callId, ok: true, result: result ?? null }),
+            (result): ToChild => ({
+              $forkscope: 'reply',
+              callId: typed.callId,
+              ok: true,
+              result: result ?? null,
+            }),
             (error: unknown): ToChild => ({
               $forkscope: 'reply',
               callId: typed.callId,
               ok: false,
-              error: { code: (error as ForkscopeError).code ?? 'internal', message: (error as Error).message },
+              error: {
+                code: (error as ForkscopeError).code ?? 'internal',
+                message: (error as Error).message,
+              },
             }),
           )
           .then((reply) => child.connected && child.send(reply));
@@ -78,7 +100,11 @@ export function childOf(run: Run): ChildProcess | undefined {
 }
 
 /** `child_process.fork` of a module: its output captured, its messages shown as events. */
-export async function forkModule(ctx: ForkContext, params: ForkParams & { args: string[] }, parentId?: string) {
+export async function forkModule(
+  ctx: ForkContext,
+  params: ForkParams & { args: string[] },
+  parentId?: string,
+) {
   const cwd = await checkCwd(params.cwd, ctx.baseDir);
   const modulePath = resolve(cwd, params.modulePath);
   await checkModule(modulePath);
@@ -108,7 +134,12 @@ export async function startProcess(ctx: ForkContext, params: ProcessParams & { a
   const target = `${modulePath}#${exportName}`;
   const run = ctx.registry.create({
     kind: 'process',
-    label: params.label ?? `${basename(modulePath)}#${exportName}(${params.args.map((a) => JSON.stringify(a)).join(', ')})`.slice(0, 120),
+    label:
+      params.label ??
+      `${basename(modulePath)}#${exportName}(${params.args.map((a) => JSON.stringify(a)).join(', ')})`.slice(
+        0,
+        120,
+      ),
     argv: [process.execPath, ctx.runnerPath, target],
     cwd,
     parentId: params.parentId ?? null,
@@ -129,8 +160,10 @@ export async function startProcess(ctx: ForkContext, params: ProcessParams & { a
 
 export function sendToChild(ctx: ForkContext, run: Run, message: unknown): void {
   const child = children.get(run);
-  if (!child) throw new ForkscopeError('invalid-argument', `${run.id} was not forked: it has no message channel.`);
-  if (!child.connected) throw new ForkscopeError('already-exited', `${run.id} has exited: its channel is closed.`);
+  if (!child)
+    throw new ForkscopeError('invalid-argument', `${run.id} was not forked: it has no message channel.`);
+  if (!child.connected)
+    throw new ForkscopeError('already-exited', `${run.id} has exited: its channel is closed.`);
   child.send(message as object);
   ctx.registry.emit('message', { id: run.id, direction: 'to-child', data: message, t: Date.now() });
 }

@@ -38,7 +38,9 @@ export class Run {
     id: string,
     start: RunStart,
   ) {
-    this.capture = new OutputCapture(registry.logDir, id, registry.windowLines, () => registry.emit('output', id));
+    this.capture = new OutputCapture(registry.logDir, id, registry.windowLines, () =>
+      registry.emit('output', id),
+    );
     this.record = {
       id,
       kind: start.kind,
@@ -127,7 +129,9 @@ export class Run {
     if (!this.stdin || !this.record.stdinOpen || this.stdin.destroyed) {
       throw new ForkscopeError(
         'stdin-closed',
-        this.ended ? `${this.record.label} has exited: its stdin is closed.` : `The stdin of ${this.record.label} is closed.`,
+        this.ended
+          ? `${this.record.label} has exited: its stdin is closed.`
+          : `The stdin of ${this.record.label} is closed.`,
       );
     }
     this.stdin.write(text);
@@ -150,7 +154,10 @@ export class Run {
         ? signalTree(pid, 'SIGKILL')
         : await (this.stopping ??= stopTree(pid, graceMs).finally(() => (this.stopping = null)));
     if (outcome === 'refused') {
-      throw new ForkscopeError('permission-denied', `The system refused to signal ${this.record.label} (EPERM).`);
+      throw new ForkscopeError(
+        'permission-denied',
+        `The system refused to signal ${this.record.label} (EPERM).`,
+      );
     }
     await this.whenEnded(graceMs + 2000);
   }

@@ -24,7 +24,10 @@ function spawnError(program: string, failure: SpawnFailure) {
         message: `permission denied: ${program} (EACCES). Is it executable (chmod +x)?`,
       };
     case 'E2BIG':
-      return { code: 'argument-list-too-long' as const, message: 'The argument list is too long for the system (E2BIG).' };
+      return {
+        code: 'argument-list-too-long' as const,
+        message: 'The argument list is too long for the system (E2BIG).',
+      };
     default:
       return { code: 'internal' as const, message: `${program} could not start: ${failure.message}` };
   }
@@ -69,7 +72,10 @@ export async function launchCommand(
   }
 
   run.started(child.pid, child.stdin);
-  const drained = Promise.all([run.capture.attach('stdout', child.stdout), run.capture.attach('stderr', child.stderr)]);
+  const drained = Promise.all([
+    run.capture.attach('stdout', child.stdout),
+    run.capture.attach('stderr', child.stderr),
+  ]);
   if (params.input !== undefined) run.writeStdin(params.input);
   if (params.closeStdin) run.closeStdin();
 

@@ -11,16 +11,25 @@ export function checkArgv(argv: readonly string[], env: Record<string, string>):
   let total = 0;
   argv.forEach((arg, index) => {
     if (arg.includes('\0')) {
-      throw new ForkscopeError('invalid-argument', `Argument ${index} contains a NUL byte, which no program can receive.`);
+      throw new ForkscopeError(
+        'invalid-argument',
+        `Argument ${index} contains a NUL byte, which no program can receive.`,
+      );
     }
     total += Buffer.byteLength(arg) + 1;
     if (process.platform === 'linux' && Buffer.byteLength(arg) >= maxOneArgBytes) {
-      throw new ForkscopeError('argument-list-too-long', `Argument ${index} is longer than the system allows (128 KiB).`);
+      throw new ForkscopeError(
+        'argument-list-too-long',
+        `Argument ${index} is longer than the system allows (128 KiB).`,
+      );
     }
   });
   for (const [name, value] of Object.entries(env)) {
     if (name.includes('\0') || value.includes('\0') || name.includes('=')) {
-      throw new ForkscopeError('invalid-argument', `The environment variable "${name.replaceAll('\0', '\\0')}" is not valid.`);
+      throw new ForkscopeError(
+        'invalid-argument',
+        `The environment variable "${name.replaceAll('\0', '\\0')}" is not valid.`,
+      );
     }
     total += Buffer.byteLength(name) + Buffer.byteLength(value) + 2;
   }
@@ -37,7 +46,8 @@ export async function checkCwd(cwd: string | undefined, base: string): Promise<s
   const dir = resolve(base, cwd ?? '.');
   try {
     const info = await stat(dir);
-    if (!info.isDirectory()) throw new ForkscopeError('bad-cwd', `The working directory ${dir} is not a directory.`);
+    if (!info.isDirectory())
+      throw new ForkscopeError('bad-cwd', `The working directory ${dir} is not a directory.`);
   } catch (error) {
     if (error instanceof ForkscopeError) throw error;
     const code = (error as NodeJS.ErrnoException).code;

@@ -13,15 +13,18 @@ const loopbackNames = new Set(['127.0.0.1', 'localhost', '[::1]']);
  * (against cross-site WebSocket hijacking); then the token.
  */
 export class ServeGuard {
-  private readonly allowedHosts: Set<string>;
+  private allowedHosts = new Set<string>();
 
   constructor(
     private readonly token: string,
-    bindHost: string,
-    port: number,
-  ) {
+    private readonly bindHost: string,
+  ) {}
+
+  /** Until the port is known nothing is allowed. */
+  listeningOn(port: number): void {
     const names = new Set(loopbackNames);
-    if (!['127.0.0.1', '::1', 'localhost'].includes(bindHost)) names.add(bindHost.includes(':') ? `[${bindHost}]` : bindHost);
+    const bind = this.bindHost;
+    if (!['127.0.0.1', '::1', 'localhost'].includes(bind)) names.add(bind.includes(':') ? `[${bind}]` : bind);
     this.allowedHosts = new Set([...names].map((name) => `${name}:${port}`));
   }
 

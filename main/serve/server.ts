@@ -30,10 +30,10 @@ const hardFrameLimit = maxFrameBytes * 4;
 export async function startServer(options: ServeOptions): Promise<RunningServer> {
   const bindHost = options.bindHost ?? '127.0.0.1';
   const token = options.token ?? newToken();
-  let guard: ServeGuard | undefined;
+  const guard = new ServeGuard(token, bindHost);
 
   const server = createServer((request, response) => {
-    if (!guard?.hostAllowed(request)) {
+    if (!guard.hostAllowed(request)) {
       response.writeHead(421, { 'Content-Type': 'text/plain' }).end('Misdirected request: unknown Host.');
       return;
     }
@@ -42,14 +42,14 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const sockets = new WebSocketServer({
     noServer: true,
     maxPayload: hardFrameLimit,
-    handleProtocols: (protocols) => guard?.tokenFrom(protocols) ?? false,
+    handleProtocols: (protocols) => guard.tokenFrom(protocols) ?? false,
   });
 
   server.on('upgrade', (request, socket, head) => {
     const refuse = (status: number, why: string) => {
       socket.end(`HTTP/1.1 ${status} ${why}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
     };
-    if (!guard || !guard.hostAllowed(request)) return refuse(421, 'Misdirected Request');
+    if (!guard.hostAllowed(request)) return refuse(421, 'Misdirected Request');
     if (!guard.originAllowed(request)) return refuse(403, 'Forbidden Origin');
     const offered = new Set(
       (request.headers['sec-websocket-protocol'] ?? '')
@@ -76,7 +76,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     server.listen(options.port ?? 0, bindHost, () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
-  guard = new ServeGuard(token, bindHost, port);
+  guard.listeningOn(port);
   const urlHost = bindHost.includes(':') ? `[${bindHost}]` : bindHost;
 
   return {

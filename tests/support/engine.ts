@@ -19,7 +19,11 @@ export function createTestEngine(options: Partial<EngineOptions> = {}): Engine {
 }
 
 /** Polls until `check` returns a truthy value or the time is up (generous: this machine has 2 cores). */
-export async function eventually<T>(check: () => T | Promise<T>, timeoutMs = 10_000, what = 'condition'): Promise<T> {
+export async function eventually<T>(
+  check: () => T | Promise<T>,
+  timeoutMs = 10_000,
+  what = 'condition',
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   while (Date.now() < deadline) {

@@ -23,10 +23,14 @@ export interface ServeProcess {
 /** Starts the real serve mode (`node out/main/serve.js`) on a free port and reads its URL line. */
 export async function startServe(extraArgs: string[] = []): Promise<ServeProcess> {
   const logDir = mkdtempSync(join(tmpdir(), 'forkscope-serve-'));
-  const child = spawn(process.execPath, ['out/main/serve.js', '--port', '0', '--log-dir', logDir, ...extraArgs], {
-    cwd: projectRoot,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['out/main/serve.js', '--port', '0', '--log-dir', logDir, ...extraArgs],
+    {
+      cwd: projectRoot,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));

@@ -30,7 +30,8 @@ async function run(target: string, args: unknown[]): Promise<number> {
   try {
     const module = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
     const fn = module[exportName];
-    if (typeof fn !== 'function') throw new TypeError(`${file} has no exported function named "${exportName}".`);
+    if (typeof fn !== 'function')
+      throw new TypeError(`${file} has no exported function named "${exportName}".`);
     const value: unknown = await (fn as (...args: unknown[]) => unknown)(...args);
     await report({ $forkscope: 'result', value: jsonSafe(value) });
     return 0;

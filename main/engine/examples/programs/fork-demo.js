@@ -9,7 +9,9 @@ const childModule = fileURLToPath(new URL('./fork-child.js', import.meta.url));
 
 export async function parent() {
   console.log(`Process (${process.pid}) start...`);
-  const child = /** @type {RunInfo} */ (await forkscope.call('fork', { modulePath: childModule, args: [String(process.pid)] }));
+  const child = /** @type {RunInfo} */ (
+    await forkscope.call('fork', { modulePath: childModule, args: [String(process.pid)] })
+  );
   console.log(`I (${process.pid}) just created a child process (${child.pid}).`);
   const ended = /** @type {RunInfo} */ (await forkscope.call('join', { id: child.id, timeoutMs: 10_000 }));
   console.log(`My child ${child.pid} exited with code ${ended.exit?.exitcode}.`);

@@ -20,6 +20,8 @@ export async function main() {
     await forkscope.call('startProcess', { target: `${self}#runProc`, args: ['test'] })
   );
   const ended = /** @type {RunInfo} */ (await forkscope.call('join', { id: child.id }));
-  console.log(`Child process end: pid ${child.pid}, exit code ${ended.exit?.exitcode}, ${Date.now() - started} ms.`);
+  console.log(
+    `Child process end: pid ${child.pid}, exit code ${ended.exit?.exitcode}, ${Date.now() - started} ms.`,
+  );
   return { childPid: child.pid, exitcode: ended.exit?.exitcode, result: ended.result };
 }
