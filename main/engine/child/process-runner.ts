@@ -5,6 +5,7 @@
  */
 import { pathToFileURL } from 'node:url';
 import { installChildApi } from './forkscope-global';
+import { bindQueueHandles, flushQueueClients } from './queue-client';
 import type { FromChild, ToChild } from './runner-protocol';
 
 function report(message: FromChild): Promise<void> {
@@ -44,11 +45,14 @@ async function run(target: string, args: unknown[]): Promise<number> {
 }
 
 installChildApi();
+// The engine went away (even SIGKILLed): a Process does not outlive it, as Python's daemonic children.
+process.once('disconnect', () => process.exit(process.exitCode ?? 1));
 process.once('message', (message: ToChild) => {
   if (message.$forkscope !== 'run') return;
-  void run(message.target, message.args).then((code) => {
+  void run(message.target, bindQueueHandles(message.args)).then(async (code) => {
+    // Puts still buffered leave before the exit (Python's feeder-thread pitfall, avoided).
+    await flushQueueClients();
     process.exitCode = code;
-    process.disconnect?.();
     // Python's Process ends when its target returns, whatever timers are left behind.
     process.exit(code);
   });

@@ -1,0 +1,56 @@
+import { AnsiUp } from 'ansi_up';
+import type { OutputLine } from '../../../../contract';
+
+// CSI sequences (colours, cursor moves) and OSC sequences (titles, hyperlinks).
+// eslint-disable-next-line no-control-regex
+const ansiPattern = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]/g;
+
+export function stripAnsi(text: string): string {
+  return text.includes('\x1b') ? text.replace(ansiPattern, '') : text;
+}
+
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
+}
+
+const htmlCache = new WeakMap<OutputLine, string>();
+
+/**
+ * A line as safe HTML with its ANSI colours. ansi_up escapes the text itself; each line gets a
+ * fresh converter so a colour left open by one line (or by the other stream) never leaks into
+ * the next. Lines without escapes skip ansi_up entirely, and the result is cached per line.
+ */
+export function lineHtml(line: OutputLine): string {
+  let html = htmlCache.get(line);
+  if (html === undefined) {
+    if (line.text.includes('\x1b')) {
+      const converter = new AnsiUp();
+      converter.use_classes = true;
+      html = converter.ansi_to_html(line.text);
+    } else {
+      html = escapeHtml(line.text);
+    }
+    htmlCache.set(line, html);
+  }
+  return html;
+}
+
+/** A line's plain text with every case-insensitive match of `query` wrapped in <mark>, escaped. */
+export function highlightHtml(text: string, query: string): string {
+  const plain = stripAnsi(text);
+  const lower = plain.toLowerCase();
+  const needle = query.toLowerCase();
+  let html = '';
+  let from = 0;
+  let at = lower.indexOf(needle);
+  while (at !== -1) {
+    html += `${escapeHtml(plain.slice(from, at))}<mark>${escapeHtml(plain.slice(at, at + needle.length))}</mark>`;
+    from = at + needle.length;
+    at = lower.indexOf(needle, from);
+  }
+  return html + escapeHtml(plain.slice(from));
+}
+
+export function lineMatches(line: OutputLine, query: string): boolean {
+  return stripAnsi(line.text).toLowerCase().includes(query.toLowerCase());
+}

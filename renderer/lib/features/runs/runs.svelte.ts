@@ -1,0 +1,221 @@
+import { SvelteMap } from 'svelte/reactivity';
+import type { EventPayload, LaunchParams, OutputLine, RunRecord, StreamName } from '../../../../contract';
+import { api, onConnectionOpen } from '../../api.svelte';
+import { alerts } from '../../shell/alerts.svelte';
+import { navigation } from '../../shell/navigation.svelte';
+import { isContiguous, mergeWindow } from './output-window';
+import { buildRunTree } from './run-tree';
+
+/** The most output lines held in memory per run; the full record is the log file on disk. */
+export const windowLines = 5000;
+const maxMessages = 500;
+/** How long a flooding run must be quiet before its window is read whole. */
+const quietMs = 400;
+
+export type RunMessage = EventPayload<'runs.message'>;
+export type StreamTotals = Record<StreamName, { bytes: number; lines: number }>;
+
+export function isEnded(record: RunRecord): boolean {
+  return record.state !== 'running';
+}
+
+/** The held window of one run's output, and the messages between it and Forkscope. */
+export class RunOutput {
+  lines = $state.raw<OutputLine[]>([]);
+  /** How much the run wrote in all, from the newest output event (the record may lag behind). */
+  totals = $state.raw<StreamTotals>({ stdout: { bytes: 0, lines: 0 }, stderr: { bytes: 0, lines: 0 } });
+  messages = $state.raw<RunMessage[]>([]);
+  /** No hole in the held lines: a flood (or a disconnection) can leave some out until a back-fill. */
+  readonly contiguous = $derived(isContiguous(this.lines));
+  /** False until the window was read from the server once (runs started before the page opened). */
+  filled = false;
+  filling: Promise<void> | null = null;
+
+  append(lines: readonly OutputLine[]) {
+    this.lines = mergeWindow(this.lines, lines, windowLines);
+  }
+
+  updateTotals(totals: StreamTotals) {
+    const { stdout, stderr } = this.totals;
+    // Events and records can arrive out of step: totals only ever grow.
+    this.totals = {
+      stdout: {
+        bytes: Math.max(stdout.bytes, totals.stdout.bytes),
+        lines: Math.max(stdout.lines, totals.stdout.lines),
+      },
+      stderr: {
+        bytes: Math.max(stderr.bytes, totals.stderr.bytes),
+        lines: Math.max(stderr.lines, totals.stderr.lines),
+      },
+    };
+  }
+
+  get totalLines(): number {
+    return this.totals.stdout.lines + this.totals.stderr.lines;
+  }
+
+  /** Whether a back-fill could show more than what is held now. */
+  get incomplete(): boolean {
+    return !this.filled || !this.contiguous || this.lines.length < Math.min(windowLines, this.totalLines);
+  }
+
+  addMessage(message: RunMessage) {
+    const messages = [...this.messages, message];
+    this.messages = messages.length > maxMessages ? messages.slice(-maxMessages) : messages;
+  }
+}
+
+/**
+ * Every run Forkscope started, live: loaded with `runs.list` whenever the connection opens,
+ * kept current by `runs.updated`, with each run's output window fed by `runs.output` and
+ * back-filled with `runs.readOutput` when a run is shown or after a reconnect.
+ */
+class RunsStore {
+  readonly #records = new SvelteMap<string, RunRecord>();
+  readonly #outputs = new SvelteMap<string, RunOutput>();
+  /** Timers, not state: nothing renders from them. */
+  readonly #quietTimers = new Map<string, ReturnType<typeof setTimeout>>();
+  loaded = $state(false);
+
+  readonly all = $derived([...this.#records.values()]);
+  readonly tree = $derived(buildRunTree(this.all));
+  readonly runningCount = $derived(this.all.filter((record) => record.state === 'running').length);
+  readonly finishedCount = $derived(this.all.length - this.runningCount);
+
+  constructor() {
+    api.on('runs.updated', (record) => this.#upsert(record));
+    api.on('runs.output', (event) => {
+      const output = this.#outputFor(event.id);
+      output.append(event.lines);
+      output.updateTotals(event);
+      if (event.skipped > 0) this.#fillWhenQuiet(event.id);
+    });
+    api.on('runs.message', (message) => this.#outputFor(message.id).addMessage(message));
+    onConnectionOpen((reconnected) => void this.load(reconnected));
+  }
+
+  get(id: string | null | undefined): RunRecord | undefined {
+    return id ? this.#records.get(id) : undefined;
+  }
+
+  output(id: string | null | undefined): RunOutput | undefined {
+    return id ? this.#outputs.get(id) : undefined;
+  }
+
+  async load(reconnected = false): Promise<void> {
+    const list = await alerts.attempt('Loading runs', () => api.call('runs.list', {}));
+    if (!list) return;
+    const known = new Set(list.map((record) => record.id));
+    for (const id of [...this.#records.keys()]) if (!known.has(id)) this.#forget(id);
+    for (const record of list) this.#upsert(record, true);
+    if (reconnected) for (const output of this.#outputs.values()) output.filled = false;
+    this.loaded = true;
+    const shown = navigation.selectedRunId;
+    if (shown && this.#records.has(shown)) void this.fill(shown);
+  }
+
+  /** Reads the newest window of a run's output from the server and merges it with what is held. */
+  fill(id: string): Promise<void> {
+    const output = this.#outputs.get(id);
+    const record = this.#records.get(id);
+    if (!output || !record) return Promise.resolve();
+    output.filling ??= this.#readWindow(id, record, output).finally(() => (output.filling = null));
+    return output.filling;
+  }
+
+  async #readWindow(id: string, record: RunRecord, output: RunOutput): Promise<void> {
+    output.updateTotals(record.output);
+    try {
+      let fromSeq = Math.max(0, output.totalLines - windowLines);
+      let page = await api.call('runs.readOutput', { id, fromSeq, limit: windowLines });
+      // More lines came while we asked: read the newest window instead.
+      if (page.nextSeq - windowLines > fromSeq) {
+        fromSeq = page.nextSeq - windowLines;
+        page = await api.call('runs.readOutput', { id, fromSeq, limit: windowLines });
+      }
+      output.append(page.lines);
+      output.filled = true;
+    } catch (error) {
+      alerts.report('Loading output', error);
+    }
+  }
+
+  /** Makes sure a run just started elsewhere (an example) is known before it is shown. */
+  async ensure(id: string): Promise<void> {
+    if (this.#records.has(id)) return;
+    const record = await alerts.attempt('Loading a run', () => api.call('runs.get', { id }));
+    if (record) this.#upsert(record);
+  }
+
+  async launch(params: LaunchParams): Promise<RunRecord | undefined> {
+    const record = await alerts.attempt('Launch', () => api.call('runs.launch', params));
+    if (record) this.#upsert(record);
+    return record;
+  }
+
+  async writeStdin(id: string, text: string): Promise<boolean> {
+    const done = await alerts.attempt('Send to stdin', () => api.call('runs.writeStdin', { id, text }));
+    return done !== undefined;
+  }
+
+  async closeStdin(id: string): Promise<void> {
+    await alerts.attempt('Close stdin', () => api.call('runs.closeStdin', { id }));
+  }
+
+  async terminate(id: string): Promise<void> {
+    const record = await alerts.attempt('Terminate', () => api.call('runs.terminate', { id }));
+    if (record) this.#upsert(record);
+  }
+
+  async kill(id: string): Promise<void> {
+    const record = await alerts.attempt('Kill', () => api.call('runs.kill', { id }));
+    if (record) this.#upsert(record);
+  }
+
+  /** Forgets ended runs on the server (their logs stay on disk) and here. */
+  async clearFinished(): Promise<void> {
+    const cleared = await alerts.attempt('Clear finished runs', () => api.call('runs.clearFinished', {}));
+    if (cleared === undefined) return;
+    for (const record of this.all) if (isEnded(record)) this.#forget(record.id);
+    if (navigation.selectedRunId && !this.#records.has(navigation.selectedRunId))
+      navigation.selectedRunId = null;
+  }
+
+  /**
+   * A flood sends only the newest lines of each batch, so the held window has holes. Once the
+   * shown run has been quiet for a moment, its window is read whole from the server.
+   */
+  #fillWhenQuiet(id: string) {
+    clearTimeout(this.#quietTimers.get(id));
+    const timer = setTimeout(() => {
+      this.#quietTimers.delete(id);
+      if (navigation.selectedRunId === id && this.#outputs.get(id)?.incomplete) void this.fill(id);
+    }, quietMs);
+    this.#quietTimers.set(id, timer);
+  }
+
+  #outputFor(id: string): RunOutput {
+    let output = this.#outputs.get(id);
+    if (!output) this.#outputs.set(id, (output = new RunOutput()));
+    return output;
+  }
+
+  #upsert(record: RunRecord, fromList = false) {
+    const previous = this.#records.get(record.id);
+    // A list answer can be older than an event that overtook it: an ended run never runs again.
+    if (fromList && previous && isEnded(previous) && !isEnded(record)) return;
+    this.#records.set(record.id, record);
+    const output = this.#outputFor(record.id);
+    output.updateTotals(record.output);
+    // The run just ended while shown: its last window may have holes from a flood; read it whole.
+    const justEnded = previous && !isEnded(previous) && isEnded(record);
+    if (justEnded && navigation.selectedRunId === record.id && output.incomplete) void this.fill(record.id);
+  }
+
+  #forget(id: string) {
+    this.#records.delete(id);
+    this.#outputs.delete(id);
+  }
+}
+
+export const runs = new RunsStore();

@@ -1,0 +1,51 @@
+import { isForkscopeError } from '../../../contract/errors';
+
+export interface Alert {
+  id: number;
+  /** What the user was doing: "Launch", "Terminate"… */
+  action: string;
+  code: string;
+  message: string;
+}
+
+/** The one sentence and code of anything thrown by a call; ForkscopeErrors already carry both. */
+export function describeError(error: unknown): { code: string; message: string } {
+  if (isForkscopeError(error)) return { code: error.code, message: error.message };
+  const withCode = error as { code?: unknown; message?: unknown } | null;
+  if (withCode && typeof withCode.message === 'string') {
+    return {
+      code: typeof withCode.code === 'string' ? withCode.code : 'internal',
+      message: withCode.message,
+    };
+  }
+  return { code: 'internal', message: String(error) };
+}
+
+/** Errors from calls, shown in the alert region until dismissed: never swallowed, never fatal. */
+class AlertsStore {
+  items = $state.raw<Alert[]>([]);
+  #nextId = 1;
+
+  report(action: string, error: unknown): void {
+    const { code, message } = describeError(error);
+    const alert = { id: this.#nextId++, action, code, message };
+    // The newest first, and a bounded list: a burst of failures must not bury the page.
+    this.items = [alert, ...this.items].slice(0, 5);
+  }
+
+  dismiss(id: number): void {
+    this.items = this.items.filter((alert) => alert.id !== id);
+  }
+
+  /** Runs `work`, reporting its failure under `action`; resolves to undefined when it failed. */
+  async attempt<T>(action: string, work: () => Promise<T>): Promise<T | undefined> {
+    try {
+      return await work();
+    } catch (error) {
+      this.report(action, error);
+      return undefined;
+    }
+  }
+}
+
+export const alerts = new AlertsStore();

@@ -1,0 +1,97 @@
+import { describe, expect, it } from 'vitest';
+import type { OutputLine, RunRecord } from '../../contract';
+import {
+  draftToParams,
+  emptyDraft,
+  parseArgs,
+  parseEnv,
+} from '../../renderer/lib/features/runs/launch-input';
+import { isContiguous, mergeWindow } from '../../renderer/lib/features/runs/output-window';
+import { buildRunTree } from '../../renderer/lib/features/runs/run-tree';
+import { highlightHtml, lineHtml, stripAnsi } from '../../renderer/lib/features/runs/console-lines';
+
+const line = (seq: number, text = `line ${seq}`): OutputLine => ({ seq, stream: 'stdout', t: seq, text });
+const seqs = (lines: OutputLine[]) => lines.map((each) => each.seq);
+
+describe('the launch form’s input', () => {
+  it('takes one argument per line, literally, ignoring blank lines', () => {
+    expect(parseArgs(`-c\nimport sys; print("a b")\n\n  spaced  \n`)).toEqual([
+      '-c',
+      'import sys; print("a b")',
+      '  spaced  ',
+    ]);
+  });
+
+  it('reads KEY=VALUE lines, -KEY removals and comments, and names a bad line', () => {
+    expect(parseEnv('A=1\n# note\nB=x=y\n-HOME\nEMPTY=')).toEqual({
+      ok: true,
+      value: { A: '1', B: 'x=y', HOME: null, EMPTY: '' },
+    });
+    const bad = parseEnv('A=1\nnot a pair');
+    expect(bad.ok).toBe(false);
+    expect(!bad.ok && bad.message).toContain('line 2');
+  });
+
+  it('builds launch parameters, closing stdin only after some input', () => {
+    const base = { ...emptyDraft, program: ' sort ', timeout: '1.5' };
+    expect(draftToParams(base)).toEqual({
+      ok: true,
+      value: { program: 'sort', args: [], shell: false, closeStdin: false, timeoutMs: 1500 },
+    });
+    const withInput = draftToParams({ ...base, input: 'b\na\n', timeout: '' });
+    expect(withInput.ok && withInput.value).toMatchObject({ input: 'b\na\n', closeStdin: true });
+    expect(draftToParams({ ...base, program: ' ' })).toMatchObject({ ok: false, field: 'program' });
+    expect(draftToParams({ ...base, timeout: '-1' })).toMatchObject({ ok: false, field: 'timeout' });
+  });
+});
+
+describe('the output window', () => {
+  it('appends live lines and keeps only the newest', () => {
+    const held = [line(0), line(1)];
+    expect(seqs(mergeWindow(held, [line(2), line(3)], 3))).toEqual([1, 2, 3]);
+  });
+
+  it('merges a back-filled page with live lines without duplicates', () => {
+    const live = [line(8), line(9)];
+    const page = [line(5), line(6), line(7), line(8)];
+    expect(seqs(mergeWindow(live, page, 10))).toEqual([5, 6, 7, 8, 9]);
+  });
+
+  it('knows when lines were skipped', () => {
+    expect(isContiguous([line(3), line(4)])).toBe(true);
+    expect(isContiguous([line(3), line(5)])).toBe(false);
+  });
+});
+
+describe('the runs tree', () => {
+  const record = (id: string, startedAt: number, parentId: string | null = null) =>
+    ({ id, startedAt, parentId }) as RunRecord;
+
+  it('nests children under their parent, newest top-level runs first', () => {
+    const tree = buildRunTree([
+      record('a', 1),
+      record('b', 2, 'a'),
+      record('c', 3),
+      record('d', 4, 'missing'),
+    ]);
+    expect(tree.map((node) => node.record.id)).toEqual(['d', 'c', 'a']);
+    expect(tree[2]!.children.map((node) => node.record.id)).toEqual(['b']);
+  });
+});
+
+describe('console lines', () => {
+  it('renders ANSI colours as classes and escapes HTML', () => {
+    const html = lineHtml(line(0, '\x1b[31m<b>red</b>\x1b[0m & more'));
+    expect(html).toContain('ansi-red-fg');
+    expect(html).toContain('&lt;b&gt;');
+    expect(html).not.toContain('<b>');
+    expect(lineHtml(line(1, '<script>'))).toBe('&#60;script&#62;');
+  });
+
+  it('highlights matches in the plain text, case-insensitively', () => {
+    expect(stripAnsi('\x1b[1mbold\x1b[0m')).toBe('bold');
+    expect(highlightHtml('\x1b[32mError: <x>\x1b[0m error', 'ERROR')).toBe(
+      '<mark>Error</mark>: &#60;x&#62; <mark>error</mark>',
+    );
+  });
+});
