@@ -1,0 +1,255 @@
+import { z } from 'zod';
+import { event, method } from './define';
+import { errorCodes } from './errors';
+import { outputLine, runId } from './runs';
+
+export const poolId = z.string().min(1).max(64);
+const taskId = z.number().int().min(1);
+const target = z
+  .string()
+  .regex(/^[^#]+#[A-Za-z_$][\w$]*$/, 'a target looks like path/to/module.js#exportName');
+const timeoutMs = z
+  .number()
+  .int()
+  .positive()
+  .max(7 * 24 * 3600_000);
+const noNul = (what: string) =>
+  z.string().refine((text) => !text.includes('\0'), { message: `${what} must not contain a NUL byte` });
+
+export const poolKind = z.enum(['function', 'command']);
+export type PoolKind = z.infer<typeof poolKind>;
+
+/** running → closing (closed, still working) → done; or terminated; or degraded (workers crash on start). */
+export const poolState = z.enum(['running', 'closing', 'done', 'terminated', 'degraded']);
+export type PoolState = z.infer<typeof poolState>;
+
+export const taskState = z.enum(['queued', 'running', 'done', 'failed', 'cancelled']);
+export type TaskState = z.infer<typeof taskState>;
+
+export const taskError = z.object({
+  code: z.enum(errorCodes),
+  message: z.string(),
+  name: z.string().optional(),
+  stack: z.string().optional(),
+});
+export type TaskError = z.infer<typeof taskError>;
+
+/** A lane of the Gantt chart: a worker process (function pools) or a job slot (command pools). */
+export const poolLane = z.object({
+  lane: z.number().int(),
+  runId: runId.nullable(),
+  pid: z.number().int().nullable(),
+  state: z.enum(['starting', 'ready', 'exited']),
+  startedAt: z.number(),
+  endedAt: z.number().nullable(),
+  tasksDone: z.number().int(),
+  /** Why it ended, e.g. "killed outright (SIGKILL cannot be caught)". */
+  exit: z.string().nullable(),
+  /** The lane of the worker that replaced it. */
+  replacedBy: z.number().int().nullable(),
+});
+export type PoolLane = z.infer<typeof poolLane>;
+
+export const poolCounts = z.object({
+  total: z.number().int(),
+  queued: z.number().int(),
+  running: z.number().int(),
+  done: z.number().int(),
+  failed: z.number().int(),
+  cancelled: z.number().int(),
+});
+export type PoolCounts = z.infer<typeof poolCounts>;
+
+export const poolRecord = z.object({
+  id: poolId,
+  kind: poolKind,
+  label: z.string(),
+  state: poolState,
+  /** Workers (function pools) or concurrency K (command pools). */
+  size: z.number().int(),
+  createdAt: z.number(),
+  endedAt: z.number().nullable(),
+  counts: poolCounts,
+  lanes: z.array(poolLane),
+  options: z.object({
+    initializer: z.string().nullable(),
+    maxTasksPerChild: z.number().int().nullable(),
+    taskTimeoutMs: z.number().int().nullable(),
+    template: z.array(z.string()).nullable(),
+    keepOrder: z.boolean(),
+    halt: z.enum(['never', 'soon', 'now']),
+    retries: z.number().int(),
+  }),
+  /** Why the pool is degraded or halted, in a sentence. */
+  problem: z.string().nullable(),
+});
+export type PoolRecord = z.infer<typeof poolRecord>;
+
+export const taskSummary = z.object({
+  id: taskId,
+  label: z.string(),
+  state: taskState,
+  lane: z.number().int().nullable(),
+  pid: z.number().int().nullable(),
+  /** The run of a command task (each is its own process). */
+  runId: runId.nullable(),
+  queuedAt: z.number(),
+  startedAt: z.number().nullable(),
+  endedAt: z.number().nullable(),
+  attempts: z.number().int(),
+  /** Items in this task (a map chunk holds several). */
+  items: z.number().int(),
+  exitcode: z.number().int().nullable(),
+  error: z.string().nullable(),
+});
+export type TaskSummary = z.infer<typeof taskSummary>;
+
+export const taskDetail = taskSummary.extend({
+  target: z.string(),
+  args: z.json(),
+  result: z.json().optional(),
+  failure: taskError.nullable(),
+  output: z.array(outputLine),
+  /** True when the task wrote more lines than are shown (or older than the in-memory window). */
+  outputTruncated: z.boolean(),
+});
+export type TaskDetail = z.infer<typeof taskDetail>;
+
+const common = {
+  label: z.string().max(200).optional(),
+  cwd: noNul('the working directory').max(4096).optional(),
+  env: z.record(noNul('an environment name'), noNul('an environment value').nullable()).optional(),
+};
+
+export const createFunctionPool = z.object({
+  kind: z.literal('function'),
+  /** Default: the number of CPUs. */
+  workers: z.number().int().min(1).max(256).optional(),
+  initializer: target.optional(),
+  initargs: z.array(z.json()).max(1000).default([]),
+  maxTasksPerChild: z.number().int().min(1).optional(),
+  taskTimeoutMs: timeoutMs.optional(),
+  ...common,
+});
+
+export const createCommandPool = z.object({
+  kind: z.literal('command'),
+  /** argv template: each `{}` is replaced by the input; without `{}`, the input is appended. */
+  template: z.array(noNul('an argument').max(100_000)).min(1, 'say which program to run').max(10_000),
+  concurrency: z.number().int().min(1).max(256).default(4),
+  keepOrder: z.boolean().default(false),
+  halt: z.enum(['never', 'soon', 'now']).default('never'),
+  retries: z.number().int().min(0).max(100).default(0),
+  taskTimeoutMs: timeoutMs.optional(),
+  inputs: z.array(noNul('an input').max(100_000)).max(100_000).default([]),
+  ...common,
+});
+
+export const createPoolParams = z.discriminatedUnion('kind', [createFunctionPool, createCommandPool]);
+export type CreatePoolParams = z.input<typeof createPoolParams>;
+export type CreateFunctionPool = z.output<typeof createFunctionPool>;
+export type CreateCommandPool = z.output<typeof createCommandPool>;
+
+const byId = z.object({ id: poolId });
+const callParams = z.object({
+  id: poolId,
+  target,
+  args: z.array(z.json()).max(10_000).default([]),
+  timeoutMs: timeoutMs.optional(),
+});
+const mapParams = z.object({
+  id: poolId,
+  target,
+  items: z.array(z.json()).max(10_000_000),
+  chunksize: z.number().int().min(1).optional(),
+});
+
+export const taskOutcome = z.object({
+  taskId,
+  ok: z.boolean(),
+  result: z.json().optional(),
+  failure: taskError.nullable(),
+});
+export type TaskOutcome = z.infer<typeof taskOutcome>;
+
+export const poolMethods = {
+  'pools.list': method('Every pool, oldest first.', z.object({}).default({}), z.array(poolRecord)),
+  'pools.get': method('One pool.', byId, poolRecord),
+  'pools.create': method(
+    'Start a pool: N forked workers for function tasks, or command tasks with concurrency K (like GNU parallel).',
+    createPoolParams,
+    poolRecord,
+  ),
+  'pools.apply': method(
+    'Pool.apply: run one function task and wait for its outcome.',
+    callParams,
+    taskOutcome,
+  ),
+  'pools.applyAsync': method(
+    'Pool.apply_async: queue one function task; its outcome comes as pools.tasks events.',
+    callParams,
+    z.object({ taskId }),
+  ),
+  'pools.map': method(
+    'Pool.map: call the target on every item (in chunks) and return the results in input order.',
+    mapParams,
+    z.object({ results: z.array(z.json()) }),
+  ),
+  'pools.starmap': method(
+    'Pool.starmap: like map, each item being the argument list.',
+    mapParams.extend({ items: z.array(z.array(z.json())).max(10_000_000) }),
+    z.object({ results: z.array(z.json()) }),
+  ),
+  'pools.submit': method(
+    'Queue one task per item (or per chunk) without waiting: the UI’s “add tasks”.',
+    mapParams.extend({ star: z.boolean().default(false) }),
+    z.object({ taskIds: z.array(taskId) }),
+  ),
+  'pools.addInputs': method(
+    'Queue command tasks: one per input, through the pool’s argv template.',
+    z.object({ id: poolId, inputs: z.array(noNul('an input').max(100_000)).min(1).max(100_000) }),
+    z.object({ taskIds: z.array(taskId) }),
+  ),
+  'pools.close': method(
+    'Pool.close: accept no more tasks; workers exit once the queue is done.',
+    byId,
+    poolRecord,
+  ),
+  'pools.join': method(
+    'Pool.join: wait until the workers have exited (close or terminate first), or the timeout passes.',
+    z.object({ id: poolId, timeoutMs: z.number().int().min(0).max(3600_000).optional() }),
+    poolRecord,
+  ),
+  'pools.terminate': method(
+    'Pool.terminate: stop every worker tree now; unfinished tasks are cancelled.',
+    byId,
+    poolRecord,
+  ),
+  'pools.tasks': method(
+    'Task summaries by id (for a first load or after a reconnect).',
+    z.object({
+      id: poolId,
+      fromId: z.number().int().min(1).default(1),
+      limit: z.number().int().min(1).max(100_000).default(10_000),
+    }),
+    z.object({ tasks: z.array(taskSummary), total: z.number().int() }),
+  ),
+  'pools.task': method(
+    'One task in full: args, result or error with its stack, and its own output.',
+    z.object({ id: poolId, taskId }),
+    taskDetail,
+  ),
+  'pools.export': method(
+    'The pool’s job log (TSV like GNU parallel --joblog) or its timeline as a Chrome trace (Perfetto opens it).',
+    z.object({ id: poolId, format: z.enum(['joblog', 'trace']) }),
+    z.object({ filename: z.string(), mime: z.string(), text: z.string() }),
+  ),
+} as const;
+
+export const poolEvents = {
+  'pools.updated': event('A pool was created or changed: state, counts, lanes.', poolRecord),
+  'pools.tasks': event(
+    'Tasks that changed (queued, started on a worker, finished, failed, retried, cancelled), coalesced.',
+    z.object({ poolId, tasks: z.array(taskSummary) }),
+  ),
+} as const;

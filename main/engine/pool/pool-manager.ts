@@ -1,0 +1,129 @@
+import { EventEmitter } from 'node:events';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { ForkscopeError, type CreateCommandPool, type CreateFunctionPool } from '../../../contract';
+import type { Engine } from '../engine';
+import { checkCwd, mergeEnv } from '../validate';
+import { CommandPool } from './command-pool';
+import { FunctionPool } from './function-pool';
+import type { PoolBase } from './pool-base';
+
+type FunctionPoolParams = Omit<CreateFunctionPool, 'kind' | 'initargs'> & { initargs?: unknown[] };
+type CommandPoolParams = Omit<
+  CreateCommandPool,
+  'kind' | 'inputs' | 'concurrency' | 'keepOrder' | 'halt' | 'retries'
+> &
+  Partial<Pick<CreateCommandPool, 'inputs' | 'concurrency' | 'keepOrder' | 'halt' | 'retries'>>;
+
+/** Every pool of one engine, and one "changed" stream for publishers. */
+export class PoolManager extends EventEmitter<{ changed: [PoolBase]; created: [PoolBase] }> {
+  private readonly pools = new Map<string, PoolBase>();
+  private counter = 0;
+
+  constructor(readonly engine: Engine) {
+    super();
+  }
+
+  private baseDir(): string {
+    return this.engine.options.baseDir ?? process.cwd();
+  }
+
+  private add<P extends PoolBase>(pool: P): P {
+    this.pools.set(pool.id, pool);
+    pool.on('changed', () => this.emit('changed', pool));
+    this.emit('created', pool);
+    return pool;
+  }
+
+  async createFunctionPool(params: FunctionPoolParams): Promise<FunctionPool> {
+    const cwd = await checkCwd(params.cwd, this.baseDir());
+    const workers = params.workers ?? availableParallelism();
+    const id = `p${++this.counter}`;
+    const label = params.label ?? `Pool(${workers})`;
+    return this.add(
+      new FunctionPool(
+        id,
+        label,
+        this.engine.registry,
+        join(this.engine.options.childDir, 'pool-worker.js'),
+        {
+          workers,
+          initializer: params.initializer,
+          initargs: params.initargs ?? [],
+          maxTasksPerChild: params.maxTasksPerChild,
+          taskTimeoutMs: params.taskTimeoutMs,
+          cwd,
+          env: mergeEnv(params.env),
+          graceMs: this.engine.graceMs,
+        },
+      ),
+    );
+  }
+
+  async createCommandPool(params: CommandPoolParams): Promise<CommandPool> {
+    await checkCwd(params.cwd, this.baseDir());
+    const concurrency = params.concurrency ?? 4;
+    const id = `p${++this.counter}`;
+    const label = params.label ?? `parallel -j${concurrency} ${params.template.join(' ')}`.slice(0, 120);
+    const pool = this.add(
+      new CommandPool(id, label, this.engine, {
+        template: params.template,
+        concurrency,
+        keepOrder: params.keepOrder ?? false,
+        halt: params.halt ?? 'never',
+        retries: params.retries ?? 0,
+        taskTimeoutMs: params.taskTimeoutMs,
+        cwd: params.cwd,
+        env: params.env,
+      }),
+    );
+    if (params.inputs && params.inputs.length > 0) pool.add(params.inputs);
+    return pool;
+  }
+
+  get(id: string): PoolBase {
+    const pool = this.pools.get(id);
+    if (!pool) throw new ForkscopeError('not-found', `There is no pool ${id}.`);
+    return pool;
+  }
+
+  functionPool(id: string): FunctionPool {
+    const pool = this.get(id);
+    if (!(pool instanceof FunctionPool)) {
+      throw new ForkscopeError(
+        'invalid-argument',
+        `Pool ${id} runs commands: give it inputs (pools.addInputs), not functions.`,
+      );
+    }
+    return pool;
+  }
+
+  commandPool(id: string): CommandPool {
+    const pool = this.get(id);
+    if (!(pool instanceof CommandPool)) {
+      throw new ForkscopeError(
+        'invalid-argument',
+        `Pool ${id} runs functions: submit function tasks, not command inputs.`,
+      );
+    }
+    return pool;
+  }
+
+  list(): PoolBase[] {
+    return [...this.pools.values()];
+  }
+
+  /** Terminates every pool (workers and command tasks): nothing is replaced from here on. */
+  async shutdown(): Promise<void> {
+    await Promise.all(this.list().map((pool) => pool.terminate().catch(() => {})));
+  }
+}
+
+const managers = new WeakMap<Engine, PoolManager>();
+
+/** The pools of an engine, made on first use: the engine itself knows nothing of pools. */
+export function poolsOf(engine: Engine): PoolManager {
+  let manager = managers.get(engine);
+  if (!manager) managers.set(engine, (manager = new PoolManager(engine)));
+  return manager;
+}

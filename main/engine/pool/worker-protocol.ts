@@ -1,0 +1,38 @@
+/**
+ * The pool's control channel (fd 3 of each worker, a socketpair): one JSON array of messages per
+ * line, in both directions. Batching many tasks and results into one line is what makes tiny
+ * tasks cheap: one write, one JSON.parse and one wake-up for a whole batch.
+ */
+
+/** How a task's payload is applied to the target: fn(...args), items.map(fn), or items.map((a) => fn(...a)). */
+export const TaskMode = { Call: 0, Map: 1, Star: 2 } as const;
+export type TaskMode = (typeof TaskMode)[keyof typeof TaskMode];
+
+export type ToWorker =
+  /** Start: run the initializer (if any) once, then say ready. */
+  | ['i', initializer: string | null, initargs: unknown[]]
+  /** Define target number `index` once per worker, so tasks carry a small number, not a path. */
+  | ['d', index: number, target: string]
+  | ['t', taskId: number, targetIndex: number, mode: TaskMode, payload: unknown[]]
+  /** Exit once the tasks already sent are done (close, maxTasksPerChild). */
+  | ['x'];
+
+/** Line counts are cumulative newlines written to stdout/stderr: a task owns the lines between its start and end. */
+export type FromWorker =
+  | ['ready', pid: number, outLines: number, errLines: number]
+  | ['initfail', name: string, message: string, stack: string]
+  | ['r', taskId: number, t0: number, t1: number, outLines: number, errLines: number, value: unknown]
+  | [
+      'e',
+      taskId: number,
+      t0: number,
+      t1: number,
+      outLines: number,
+      errLines: number,
+      name: string,
+      message: string,
+      stack: string,
+    ];
+
+/** The worker's control channel is this file descriptor. */
+export const controlFd = 3;

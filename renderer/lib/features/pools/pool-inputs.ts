@@ -1,0 +1,54 @@
+/** Splits a command line into argv: spaces separate, quotes group, as a shell would (no expansions). */
+export function splitArgv(line: string): string[] {
+  const argv: string[] = [];
+  let current = '';
+  let quote: string | null = null;
+  let started = false;
+  for (const char of line) {
+    if (quote) {
+      if (char === quote) quote = null;
+      else current += char;
+    } else if (char === '"' || char === "'") {
+      quote = char;
+      started = true;
+    } else if (/\s/.test(char)) {
+      if (started || current) argv.push(current);
+      current = '';
+      started = false;
+    } else {
+      current += char;
+    }
+  }
+  if (started || current) argv.push(current);
+  return argv;
+}
+
+/** One JSON value per line; a line that is not JSON is taken as a string. */
+export function parseItems(text: string): unknown[] {
+  return text
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line.length > 0)
+    .map((line) => {
+      try {
+        return JSON.parse(line) as unknown;
+      } catch {
+        return line;
+      }
+    });
+}
+
+/** Built-in functions (main/engine/examples/programs/pool-tasks.js and pool-demo.js). */
+export const builtins = [
+  { target: '@examples/pool-tasks.js#square', label: 'square(x): x × x', sample: 'range' },
+  { target: '@examples/pool-tasks.js#work', label: 'work(name): print pid, sleep 0–200 ms', sample: 'range' },
+  {
+    target: '@examples/pool-demo.js#longTimeTask',
+    label: 'longTimeTask(name): sleep 0–3 s (seed 3)',
+    sample: 'range',
+  },
+  { target: '@examples/pool-tasks.js#fib', label: 'fib(n): CPU-bound', sample: 'range' },
+  { target: '@examples/pool-tasks.js#chatter', label: 'chatter(tag): print lines', sample: 'range' },
+  { target: '@examples/pool-tasks.js#fail', label: 'fail(message): throws', sample: 'range' },
+  { target: '@examples/pool-tasks.js#crash', label: 'crash(code): the worker exits', sample: 'range' },
+] as const;

@@ -1,0 +1,64 @@
+import type { Page } from '@playwright/test';
+import { expect, test } from './fixtures';
+
+const sections = (page: Page) => page.getByRole('navigation', { name: 'Sections' });
+const gantt = (page: Page) => page.getByTestId('gantt');
+
+test('seed example 3 from one click: four worker lanes and five task bars', async ({ app: _app, page }) => {
+  await sections(page).getByRole('button', { name: 'Examples' }).click();
+  await page.getByRole('button', { name: /^Run 3 · Pool\(4\)/ }).click();
+  await expect(sections(page).getByRole('button', { name: /^Pools/ })).toHaveAttribute(
+    'aria-current',
+    'page',
+  );
+
+  await expect(gantt(page)).toHaveAttribute('data-lanes', '4');
+  // The fifth task starts on the first worker that frees (tasks sleep up to 3 s).
+  await expect(gantt(page)).toHaveAttribute('data-bars', '5', { timeout: 20_000 });
+  await expect(gantt(page)).toHaveAccessibleName(/4 worker lanes, 5 task bars/);
+  const progress = page.getByRole('progressbar', { name: /Pool\(4\) · 3_pool/ });
+  await expect(progress).toHaveAttribute('aria-valuenow', '100', { timeout: 20_000 });
+  await expect(page.getByRole('status', { name: 'Pool state' }).or(page.getByLabel('Pool state'))).toHaveText(
+    'done',
+    {
+      timeout: 20_000,
+    },
+  );
+
+  // A task's details: its args, its result and its own output (the pid it printed).
+  await page.getByRole('button', { name: 'Show task 1' }).click();
+  const details = page.getByRole('region', { name: 'Task 1 details' });
+  await expect(details).toContainText('longTimeTask');
+  await expect(details.getByLabel('Output of task 1')).toContainText(/Run task 0 \(\d+\)\.\.\./);
+});
+
+test('a 2,000-task pool renders and its progress bar reaches 100%', async ({ app: _app, page }) => {
+  await sections(page).getByRole('button', { name: 'Pools' }).click();
+  const form = page.getByRole('form', { name: 'Create a pool' });
+  await form.getByRole('radio', { name: 'Built-in function' }).check();
+  await form.getByRole('spinbutton', { name: 'Workers' }).fill('4');
+  await form.getByRole('combobox', { name: 'Function' }).selectOption({ label: 'square(x): x × x' });
+  await form.getByRole('spinbutton', { name: 'Tasks', exact: true }).fill('2000');
+  await form.getByRole('button', { name: 'Create pool' }).click();
+
+  const progress = page.getByRole('progressbar', { name: /Pool\(4\)/ });
+  await expect(progress).toHaveAttribute('aria-valuenow', '100', { timeout: 45_000 });
+  await expect(progress).toHaveAttribute('aria-valuetext', /2000 of 2000 tasks finished/);
+  await expect(gantt(page)).toHaveAttribute('data-bars', '2000');
+  await expect(gantt(page)).toHaveAttribute('data-lanes', '4');
+
+  // The table is virtualized: a few dozen rows in the DOM, not 2,000; sorting works.
+  const table = page.getByRole('table', { name: /Tasks of Pool\(4\)/ });
+  const rendered = await table.getByRole('row').count();
+  expect(rendered).toBeLessThan(100);
+  await table.getByRole('button', { name: 'Sort tasks by Task' }).click();
+  await expect(table.getByRole('button', { name: 'Show task 2000' })).toBeVisible();
+
+  // Close and join from the controls; the job log exports.
+  await page.getByRole('button', { name: 'Close', exact: true }).click();
+  await expect(page.getByLabel('Pool state')).toHaveText('done', { timeout: 20_000 });
+  const download = page.waitForEvent('download');
+  await page.getByRole('button', { name: 'Export job log' }).click();
+  const file = await download;
+  expect(file.suggestedFilename()).toMatch(/joblog\.tsv$/);
+});
