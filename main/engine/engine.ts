@@ -14,6 +14,8 @@ import { forkModule, sendToChild, startProcess, type ForkContext } from './forke
 import { RunRegistry, type Run } from './registry';
 import { SpawnHelperClient } from './spawn/spawn-helper-client';
 import { launchCommand } from './subprocess';
+import { QueueEngine } from './queue/queue-engine';
+import { createSystemMonitor, type SystemMonitor } from './system/monitor';
 
 export interface EngineOptions {
   /** Where each run's output is logged in full. */
@@ -34,14 +36,19 @@ type Parsed<T, Defaults extends keyof T> = T & Required<Pick<T, Defaults>>;
 export class Engine {
   readonly registry: RunRegistry;
   readonly graceMs: number;
+  /** Queues and pipes brokered in this process (main/engine/queue). */
+  readonly queues: QueueEngine;
   private readonly spawner: SpawnHelperClient;
   private readonly forks: ForkContext;
   private readonly baseDir: string;
   private stopped = false;
+  /** The machine's processes and the descendants of runs (main/engine/system). */
+  readonly system: SystemMonitor;
 
   constructor(readonly options: EngineOptions) {
     mkdirSync(options.logDir, { recursive: true });
     this.registry = new RunRegistry(options.logDir, options.windowLines ?? 10_000);
+    this.queues = new QueueEngine(this.registry);
     this.graceMs = options.graceMs ?? 3000;
     this.baseDir = options.baseDir ?? process.cwd();
     this.spawner = new SpawnHelperClient(join(options.childDir, 'spawn-helper.js'));
@@ -51,6 +58,7 @@ export class Engine {
       runnerPath: join(options.childDir, 'process-runner.js'),
       onChildCall: (caller, method, params) => this.answerChild(caller, method, params),
     };
+    this.system = createSystemMonitor(this);
   }
 
   /** The pids that are Forkscope's own machinery (not runs): the spawn helper. */
@@ -81,7 +89,7 @@ export class Engine {
 
   startProcess(params: Parsed<ProcessParams, 'args'>): Promise<RunRecord> {
     this.live();
-    return startProcess(this.forks, params);
+    return startProcess(this.forks, this.queues.bindArgs(params));
   }
 
   run(id: string): Run {
@@ -157,11 +165,13 @@ export class Engine {
    */
   async shutdown(graceMs = Math.min(this.graceMs, 2000)): Promise<void> {
     this.stopped = true;
+    this.system.stop();
     const runs = this.registry.all();
     await Promise.all(
       runs.filter((run) => !run.ended).map((run) => run.stop('shutdown', graceMs).catch(() => {})),
     );
     for (const run of runs) run.killTree();
+    this.queues.stop();
     this.spawner.stop();
   }
 }
