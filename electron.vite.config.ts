@@ -14,6 +14,7 @@ export default defineConfig({
           serve: resolve('main/serve/main.ts'),
           'process-runner': resolve('main/engine/child/process-runner.ts'),
           'spawn-helper': resolve('main/engine/child/spawn-helper.ts'),
+          'pool-worker': resolve('main/engine/child/pool-worker.ts'),
         },
       },
     },

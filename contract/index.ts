@@ -1,17 +1,26 @@
 import type { z } from 'zod';
 import type { EventSpec, MethodSpec } from './define';
 import { exampleMethods } from './examples';
+import { queueEvents, queueMethods } from './queues';
+import { poolEvents, poolMethods } from './pools';
 import { runEvents, runMethods } from './runs';
+import { systemEvents, systemMethods } from './system';
 
 /** Every method of the API. Each area adds its table here; nothing else lists methods. */
 export const methods = {
   ...runMethods,
   ...exampleMethods,
+  ...queueMethods,
+  ...poolMethods,
+  ...systemMethods,
 } as const satisfies Record<string, MethodSpec>;
 
 /** Every event of the API. */
 export const events = {
   ...runEvents,
+  ...queueEvents,
+  ...poolEvents,
+  ...systemEvents,
 } as const satisfies Record<string, EventSpec>;
 
 export type Methods = typeof methods;
@@ -31,3 +40,6 @@ export function isMethodName(name: string): name is MethodName {
 export * from './errors';
 export * from './runs';
 export * from './examples';
+export * from './queues';
+export * from './pools';
+export * from './system';

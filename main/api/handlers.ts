@@ -1,6 +1,9 @@
 import type { Handlers } from '../../contract/dispatcher';
 import type { Engine } from '../engine/engine';
 import { listExamples, startExample, type ExampleDirs } from '../engine/examples/catalog';
+import { createPoolHandlers } from './pool-handlers';
+import { createQueueHandlers } from './queue-handlers';
+import { createSystemHandlers } from './system-handlers';
 
 /** One thin function per contract method: input is already valid, the engine does the work. */
 export function createHandlers(engine: Engine, exampleDirs: ExampleDirs): Handlers {
@@ -20,5 +23,8 @@ export function createHandlers(engine: Engine, exampleDirs: ExampleDirs): Handle
     'runs.clearFinished': () => engine.clearFinished(),
     'examples.list': () => listExamples(exampleDirs),
     'examples.run': ({ id }) => startExample(id, engine, exampleDirs),
+    ...createPoolHandlers(engine, exampleDirs),
+    ...createQueueHandlers(engine),
+    ...createSystemHandlers(engine),
   };
 }

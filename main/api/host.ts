@@ -3,6 +3,9 @@ import { createDispatcher } from '../../contract/dispatcher';
 import { Engine, type EngineOptions } from '../engine/engine';
 import { createHandlers } from './handlers';
 import { startPublisher, type Publish } from './publisher';
+import { startPoolPublisher } from './pool-publisher';
+import { startQueuePublisher } from './queue-publisher';
+import { startSystemPublisher } from './system-publisher';
 
 export interface HostOptions extends Omit<EngineOptions, 'childDir'> {
   /** The project (or packaged app) root: built scripts are in out/main, examples in main/engine/examples. */
@@ -26,6 +29,16 @@ export function createHost(options: HostOptions) {
   const publisher = startPublisher(engine, (name, payload) => {
     for (const publish of subscribers) publish(name, payload);
   });
+  const poolPublisher = startPoolPublisher(engine, (name, payload) => {
+    for (const publish of subscribers) publish(name, payload);
+  });
+  const systemPublisher = startSystemPublisher(engine, (name, payload) => {
+    for (const publish of subscribers) publish(name, payload);
+  });
+
+  const queuePublisher = startQueuePublisher(engine, (name, payload) => {
+    for (const publish of subscribers) publish(name, payload);
+  });
 
   return {
     engine,
@@ -36,6 +49,9 @@ export function createHost(options: HostOptions) {
     },
     async shutdown() {
       publisher.stop();
+      await poolPublisher.stop();
+      queuePublisher.stop();
+      systemPublisher.stop();
       await engine.shutdown();
     },
   };

@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ForkscopeError, type ExampleInfo } from '../../../contract';
 import type { Engine } from '../engine';
+import { poolsOf } from '../pool';
+import { pythonOriginals } from '../system/python-originals';
 
 export interface ExampleStarted {
   runIds: string[];
@@ -35,7 +37,10 @@ const examples: Example[] = [
     pythonFile: '1_fork.py',
     view: 'runs',
     start: async (engine, dirs) => {
-      const run = await engine.startProcess({ target: `${join(dirs.programs, 'fork-demo.js')}#parent`, args: [] });
+      const run = await engine.startProcess({
+        target: `${join(dirs.programs, 'fork-demo.js')}#parent`,
+        args: [],
+      });
       return { runIds: [run.id] };
     },
   },
@@ -49,7 +54,10 @@ const examples: Example[] = [
     pythonFile: '2_process.py',
     view: 'runs',
     start: async (engine, dirs) => {
-      const run = await engine.startProcess({ target: `${join(dirs.programs, 'process-demo.js')}#main`, args: [] });
+      const run = await engine.startProcess({
+        target: `${join(dirs.programs, 'process-demo.js')}#main`,
+        args: [],
+      });
       return { runIds: [run.id] };
     },
   },
@@ -135,6 +143,44 @@ const examples: Example[] = [
       return { runIds: [run.id] };
     },
   },
+  {
+    id: 'queue',
+    title: '5 · Queue: a writer and a reader',
+    concept: 'multiprocessing.Queue() passed to two Processes',
+    summary:
+      'The parent creates a queue and hands it to a writer and a reader. The writer puts A, B and C with random ' +
+      'pauses; the reader loops on get. The parent joins the writer, then terminates the reader. The Queues view ' +
+      'shows each put → get pair, the depth over time and the reader’s termination.',
+    pythonFile: '5_queue.py',
+    view: 'queues',
+    start: async (engine, dirs) => {
+      const queue = await engine.queues.create({ name: '5_queue' });
+      const run = await engine.startProcess({
+        target: `${join(dirs.programs, 'queue-demo.js')}#main`,
+        args: [{ $queue: queue.id }],
+      });
+      return { runIds: [run.id], queueIds: [queue.id] };
+    },
+  },
+  {
+    id: 'pool',
+    title: '3 · Pool(4): five tasks on four workers',
+    concept: 'multiprocessing.Pool(4).apply_async(long_time_task, (i,))',
+    summary:
+      'Four workers, five tasks that print their pid and sleep a random 0–3 s. The Pools view shows one lane ' +
+      'per worker and one bar per task: the fifth task starts on the first worker that frees. If a worker died, ' +
+      'its task would fail at once and a new worker would take its place (Python’s Pool would hang).',
+    pythonFile: '3_pool.py',
+    view: 'pools',
+    start: async (engine, dirs) => {
+      const pool = await poolsOf(engine).createFunctionPool({ workers: 4, label: 'Pool(4) · 3_pool' });
+      for (let i = 0; i < 5; i++) pool.applyAsync(`${join(dirs.programs, 'pool-demo.js')}#longTimeTask`, [i]);
+      pool.close();
+      return { runIds: pool.allWorkers.map((worker) => worker.run.id), poolId: pool.id };
+    },
+  },
+  // The unmodified seed programs, run with python3 -u, their descendants tracked (System view).
+  ...pythonOriginals,
 ];
 
 export function registerExample(example: Example): void {

@@ -1,0 +1,499 @@
+/**
+ * Runs inside a forked child: turns the bound queue and pipe handles in a Process's args into
+ * objects with put/get (Python's Queue, JoinableQueue and Pipe, with promises), all multiplexed
+ * on one socket to the broker in Forkscope's main process.
+ *
+ * Speed comes from three habits: puts on an unbounded queue are pipelined (written to a buffer
+ * flushed once per turn of the event loop, as Python's feeder thread does); a get receives a batch
+ * of items leased to this process, handed out one by one and acknowledged in batches; and items
+ * travel as JSON text the broker never parses.
+ */
+import { connect, type Socket } from 'node:net';
+import { decodeItem, Frame, FrameReader, FrameWriter, ItemTag } from '../queue/frames';
+import type { BrokerAddress } from '../queue/broker';
+import {
+  brokerPathEnv,
+  brokerSecretEnv,
+  isPipeHandle,
+  isQueueHandle,
+  mapHandles,
+  type BoundPipeHandle,
+  type BoundQueueHandle,
+} from '../queue/handles';
+
+export interface BlockOptions {
+  /** Wait for an item (get) or for room (put); false raises Empty/Full at once. Default true. */
+  block?: boolean;
+  /** Seconds, as Python's; or use timeoutMs. No timeout: wait for as long as it takes. */
+  timeout?: number;
+  timeoutMs?: number;
+}
+
+const errorNames: Record<string, string> = {
+  empty: 'Empty',
+  full: 'Full',
+  closed: 'Closed',
+  timeout: 'Timeout',
+};
+
+/** Raised by queue operations: `name` is Empty, Full, Closed or Timeout (as Python's exceptions), `code` the API's code. */
+export class QueueError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = errorNames[code] ?? 'QueueError';
+  }
+}
+
+const defaultWant = 4096;
+const flushBytes = 256 * 1024;
+const highWater = 4 * 1024 * 1024;
+
+function timeoutOf(options: BlockOptions): number {
+  if (options.block === false) return 0;
+  if (options.timeoutMs !== undefined) return Math.max(0, options.timeoutMs);
+  if (options.timeout !== undefined && options.timeout !== null) return Math.max(0, options.timeout * 1000);
+  return -1;
+}
+
+/** The item's tag and text: a string as itself, anything else as JSON. */
+function encode(item: unknown): [number, string] {
+  if (typeof item === 'string') return [ItemTag.string, item];
+  return [ItemTag.json, json(item)];
+}
+
+function json(item: unknown): string {
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(item);
+  } catch (error) {
+    throw new QueueError('invalid-argument', `A queue item must be JSON: ${(error as Error).message}.`);
+  }
+  if (text === undefined) {
+    throw new QueueError('invalid-argument', `A queue item must be a JSON value, not ${typeof item}.`);
+  }
+  return text;
+}
+
+interface Pending {
+  resolve(value: unknown): void;
+  reject(error: Error): void;
+  ref?: number;
+}
+
+/** One connection to the broker, shared by every handle of this process. */
+class BrokerLink {
+  private readonly socket: Socket;
+  private readonly writer = new FrameWriter(4 * flushBytes);
+  private readonly pending = new Map<number, Pending>();
+  private readonly buffers = new Map<
+    number,
+    { ids: number[]; items: Buffer[]; head: number; batch: number }
+  >();
+  /** Queues with a read-ahead get in flight. */
+  private readonly prefetching = new Set<number>();
+  private readonly acks = new Map<number, number[]>();
+  readonly notices = new Map<number, QueueError>();
+  private nextReq = 1;
+  private flushQueued = false;
+  private broken: QueueError | null = null;
+
+  constructor(address: BrokerAddress, refs: number[]) {
+    this.socket = connect(address.path);
+    this.socket.setNoDelay?.(true);
+    const reader = new FrameReader((type, body) => this.onFrame(type, body));
+    this.socket.on('data', (chunk: Buffer) => reader.push(chunk));
+    this.socket.on('error', () => {});
+    this.socket.on('close', () => this.fail());
+    const hello = JSON.stringify({ secret: address.secret, pid: process.pid, refs });
+    const start = this.writer.begin(Frame.hello, hello.length * 3);
+    this.writer.text(hello);
+    this.writer.end(start);
+    this.flushSoon();
+  }
+
+  private fail(): void {
+    this.broken = new QueueError(
+      'unavailable',
+      'The connection to Forkscope’s queue broker is gone (is Forkscope stopping?).',
+    );
+    for (const waiter of this.pending.values()) waiter.reject(this.broken);
+    this.pending.clear();
+  }
+
+  check(ref: number): void {
+    if (this.broken) throw this.broken;
+    const notice = this.notices.get(ref);
+    if (notice) throw notice;
+  }
+
+  private buffer(ref: number) {
+    let buffer = this.buffers.get(ref);
+    if (!buffer) this.buffers.set(ref, (buffer = { ids: [], items: [], head: 0, batch: 0 }));
+    return buffer;
+  }
+
+  /** Acks go out before any other frame, so the broker's counts are right when it answers. */
+  private writeAcks(): void {
+    for (const [ref, ids] of this.acks) {
+      if (ids.length === 0) continue;
+      const start = this.writer.begin(Frame.ack, 8 + ids.length * 4);
+      this.writer.u32(ref);
+      this.writer.u32(ids.length);
+      for (const id of ids) this.writer.u32(id);
+      this.writer.end(start);
+      ids.length = 0;
+    }
+  }
+
+  private flushSoon(): void {
+    if (this.writer.length >= flushBytes) return this.flush();
+    if (this.flushQueued) return;
+    this.flushQueued = true;
+    setImmediate(() => this.flush());
+  }
+
+  flush(callback?: () => void): void {
+    this.flushQueued = false;
+    this.writeAcks();
+    if (this.writer.length > 0 && !this.socket.destroyed) {
+      const chunk = this.writer.take();
+      this.socket.write(chunk, () => {
+        this.writer.recycle(chunk);
+        callback?.();
+      });
+    } else if (callback && this.socket.writableLength > 0 && !this.socket.destroyed)
+      this.socket.once('drain', callback);
+    else callback?.();
+  }
+
+  /** Resolves once everything written so far has left this process. */
+  drained(): Promise<void> {
+    return new Promise((resolve) => this.flush(resolve));
+  }
+
+  private request(ref: number, write: (req: number) => void): Promise<unknown> {
+    this.check(ref);
+    const req = this.nextReq++;
+    this.writeAcks();
+    write(req);
+    // The caller waits for the answer: send now rather than at the end of this turn.
+    this.flush();
+    return new Promise((resolve, reject) => this.pending.set(req, { resolve, reject, ref }));
+  }
+
+  /** Pipelined put (unbounded queue): no round trip; a refusal is reported by the next operation. */
+  putNow(ref: number, item: unknown): Promise<void> | undefined {
+    this.check(ref);
+    const [tag, text] = encode(item);
+    this.writeAcks();
+    // A large item goes into a fresh chunk rather than growing (and copying) this one.
+    if (!this.writer.fits(10 + text.length * 3) && this.writer.length > 0) this.flush();
+    const start = this.writer.begin(Frame.put, 5 + text.length * 3);
+    this.writer.u32(ref);
+    this.writer.u8(tag);
+    this.writer.text(text);
+    this.writer.end(start);
+    this.flushSoon();
+    if (this.socket.writableLength > highWater)
+      return new Promise((resolve) => this.socket.once('drain', resolve));
+    return undefined;
+  }
+
+  putWait(ref: number, item: unknown, options: BlockOptions): Promise<unknown> {
+    const [tag, text] = encode(item);
+    return this.request(ref, (req) => {
+      const start = this.writer.begin(Frame.putWait, 18 + text.length * 3);
+      this.writer.u32(req);
+      this.writer.u32(ref);
+      this.writer.f64(timeoutOf(options));
+      this.writer.u8(options.block === false ? 0 : 1);
+      this.writer.u8(tag);
+      this.writer.text(text);
+      this.writer.end(start);
+    });
+  }
+
+  /** An item already leased to this process, if any: handed out and acknowledged. */
+  takeLocal(ref: number): { hit: true; value: unknown } | { hit: false } {
+    const buffer = this.buffers.get(ref);
+    if (!buffer || buffer.head >= buffer.ids.length) return { hit: false };
+    const k = buffer.head++;
+    const id = buffer.ids[k]!;
+    const item = buffer.items[k]!;
+    if (buffer.head === buffer.ids.length) {
+      buffer.ids = [];
+      buffer.items = [];
+      buffer.head = 0;
+    }
+    // Streaming (big batches): ask for the next batch while this one is being used, without
+    // waiting in the broker (block=false), so a consumer is never shown blocked by a read-ahead.
+    if (
+      buffer.batch >= 8 &&
+      buffer.ids.length - buffer.head <= buffer.batch / 2 &&
+      !this.prefetching.has(ref)
+    ) {
+      this.prefetching.add(ref);
+      const req = this.nextReq++;
+      this.writeGet(req, ref, { block: false });
+      this.pending.set(req, {
+        resolve: () => this.prefetching.delete(ref),
+        reject: () => this.prefetching.delete(ref),
+      });
+      // The program may keep taking from the buffer without yielding: send now.
+      this.flush();
+    }
+    let acks = this.acks.get(ref);
+    if (!acks) this.acks.set(ref, (acks = []));
+    acks.push(id);
+    this.flushSoon();
+    return { hit: true, value: decodeItem(item) };
+  }
+
+  async get(ref: number, options: BlockOptions): Promise<unknown> {
+    const local = this.takeLocal(ref);
+    if (local.hit) return local.value;
+    await this.request(ref, (req) => this.writeGet(req, ref, options));
+    const taken = this.takeLocal(ref);
+    // Another get of this process may have taken the batch first: ask again.
+    return taken.hit ? taken.value : this.get(ref, options);
+  }
+
+  private writeGet(req: number, ref: number, options: BlockOptions): void {
+    const start = this.writer.begin(Frame.get, 21);
+    this.writer.u32(req);
+    this.writer.u32(ref);
+    this.writer.f64(timeoutOf(options));
+    this.writer.u8(options.block === false ? 0 : 1);
+    this.writer.u32(defaultWant);
+    this.writer.end(start);
+  }
+
+  call(ref: number, op: string, extra: Record<string, unknown> = {}): Promise<unknown> {
+    const text = JSON.stringify({ op, ref, ...extra });
+    return this.request(ref, (req) => {
+      const start = this.writer.begin(Frame.call, 4 + text.length * 3);
+      this.writer.u32(req);
+      this.writer.text(text);
+      this.writer.end(start);
+    });
+  }
+
+  localCount(ref: number): number {
+    const buffer = this.buffers.get(ref);
+    return buffer ? buffer.ids.length - buffer.head : 0;
+  }
+
+  private onFrame(type: number, body: Buffer): void {
+    switch (type) {
+      case Frame.items: {
+        const req = body.readUInt32LE(0);
+        const buffer = this.buffer(body.readUInt32LE(4));
+        const n = body.readUInt32LE(8);
+        buffer.batch = n;
+        let off = 12;
+        for (let k = 0; k < n; k++) {
+          const id = body.readUInt32LE(off);
+          const length = body.readUInt32LE(off + 4);
+          buffer.ids.push(id);
+          buffer.items.push(body.subarray(off + 8, off + 8 + length));
+          off += 8 + length;
+        }
+        this.settle(req, true, null);
+        return;
+      }
+      case Frame.reply:
+      case Frame.error: {
+        const req = body.readUInt32LE(0);
+        const value = JSON.parse(body.toString('utf8', 4)) as unknown;
+        this.settle(req, type === Frame.reply, value);
+        return;
+      }
+      case Frame.notice: {
+        const { code, message } = JSON.parse(body.toString('utf8', 4)) as { code: string; message: string };
+        this.notices.set(body.readUInt32LE(0), new QueueError(code, message));
+        return;
+      }
+      case Frame.recall: {
+        const ref = body.readUInt32LE(0);
+        const buffer = this.buffers.get(ref);
+        if (!buffer || buffer.head >= buffer.ids.length) return;
+        const ids = buffer.ids.slice(buffer.head);
+        this.buffers.delete(ref);
+        this.writeAcks();
+        const start = this.writer.begin(Frame.giveBack, 8 + ids.length * 4);
+        this.writer.u32(ref);
+        this.writer.u32(ids.length);
+        for (const id of ids) this.writer.u32(id);
+        this.writer.end(start);
+        this.flushSoon();
+        return;
+      }
+    }
+  }
+
+  private settle(req: number, ok: boolean, value: unknown): void {
+    const waiter = this.pending.get(req);
+    if (!waiter) return;
+    this.pending.delete(req);
+    if (ok) waiter.resolve(value);
+    else {
+      const { code, message } = value as { code: string; message: string };
+      waiter.reject(new QueueError(code, message));
+    }
+  }
+}
+
+/** Python's multiprocessing.Queue (and JoinableQueue), in a child, with promises. */
+export class ChildQueue {
+  readonly id: string;
+  readonly maxsize: number;
+  private closed = false;
+
+  constructor(
+    private readonly link: BrokerLink,
+    private readonly handle: BoundQueueHandle,
+  ) {
+    this.id = handle.$queue;
+    this.maxsize = handle.maxsize;
+  }
+
+  private open(): void {
+    if (this.closed)
+      throw new QueueError(
+        'closed',
+        `Queue ${this.id} was closed in this process: it can no longer put or get.`,
+      );
+  }
+
+  /** put(item, {block, timeout}): resolves once the item is on its way (unbounded) or accepted (bounded). */
+  async put(item: unknown, options: BlockOptions = {}): Promise<void> {
+    this.open();
+    if (this.maxsize === 0) await this.link.putNow(this.handle.ref, item);
+    else await this.link.putWait(this.handle.ref, item, options);
+  }
+
+  putNowait(item: unknown): Promise<void> {
+    return this.put(item, { block: false });
+  }
+
+  /** get({block, timeout}): the next item; Empty after the timeout or at once when block is false. */
+  get(options: BlockOptions = {}): Promise<unknown> {
+    this.open();
+    return this.link.get(this.handle.ref, options);
+  }
+
+  getNowait(): Promise<unknown> {
+    return this.get({ block: false });
+  }
+
+  /** Items put and not yet got, counted by the broker (it works on every platform, unlike Python's on macOS). */
+  async qsize(): Promise<number> {
+    return (await this.link.call(this.handle.ref, 'qsize')) as number;
+  }
+
+  async empty(): Promise<boolean> {
+    return (await this.qsize()) === 0;
+  }
+
+  async full(): Promise<boolean> {
+    return (await this.link.call(this.handle.ref, 'full')) as boolean;
+  }
+
+  /** JoinableQueue.task_done(). */
+  async taskDone(): Promise<void> {
+    await this.link.call(this.handle.ref, 'taskDone');
+  }
+
+  /** JoinableQueue.join({timeout}): resolves when every item put has had its taskDone(); Timeout otherwise. */
+  async join(options: { timeout?: number; timeoutMs?: number } = {}): Promise<void> {
+    const timeoutMs = timeoutOf(options);
+    await this.link.call(this.handle.ref, 'join', { timeoutMs: timeoutMs < 0 ? -1 : timeoutMs || 1 });
+  }
+
+  /** This process will put no more (as Python's close()): pending puts are flushed first. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.link.call(this.handle.ref, 'close');
+  }
+
+  toJSON() {
+    return { $queue: this.id };
+  }
+}
+
+/** One end of Python's Pipe(): send, recv, poll. */
+export class PipeEnd {
+  readonly id: string;
+  readonly end: 0 | 1;
+
+  constructor(
+    private readonly link: BrokerLink,
+    private readonly handle: BoundPipeHandle,
+  ) {
+    this.id = handle.$pipe;
+    this.end = handle.end;
+  }
+
+  async send(item: unknown): Promise<void> {
+    await this.link.putNow(this.handle.sendRef, item);
+  }
+
+  recv(options: BlockOptions = {}): Promise<unknown> {
+    return this.link.get(this.handle.recvRef, options);
+  }
+
+  /** poll(timeout): whether an item is waiting; no timeout answers at once, null waits for one. */
+  async poll(timeout: number | null = 0): Promise<boolean> {
+    if (this.link.localCount(this.handle.recvRef) > 0) return true;
+    const timeoutMs = timeout === null ? -1 : Math.max(0, timeout * 1000);
+    return (await this.link.call(this.handle.recvRef, 'poll', { timeoutMs })) as boolean;
+  }
+
+  async close(): Promise<void> {
+    await this.link.call(this.handle.sendRef, 'close');
+  }
+
+  toJSON() {
+    return { $pipe: this.id, end: this.end };
+  }
+}
+
+let link: BrokerLink | null = null;
+
+/** Replaces bound handles in a Process's args by live queue and pipe objects. */
+export function bindQueueHandles(args: unknown[]): unknown[] {
+  const refs = new Set<number>();
+  mapHandles(args, (handle) => {
+    if (isQueueHandle(handle)) refs.add((handle as BoundQueueHandle).ref);
+    else if (isPipeHandle(handle)) {
+      refs.add((handle as BoundPipeHandle).sendRef);
+      refs.add((handle as BoundPipeHandle).recvRef);
+    }
+    return handle;
+  });
+  if (refs.size === 0) return args;
+  const path = process.env[brokerPathEnv];
+  const secret = process.env[brokerSecretEnv];
+  if (!path || !secret) {
+    throw new QueueError(
+      'unavailable',
+      `A queue handle was passed, but ${brokerPathEnv} is not set: start this Process through Forkscope.`,
+    );
+  }
+  link ??= new BrokerLink({ path, secret }, [...refs]);
+  const shared = link;
+  return mapHandles(args, (handle) =>
+    isPipeHandle(handle)
+      ? new PipeEnd(shared, handle as BoundPipeHandle)
+      : new ChildQueue(shared, handle as BoundQueueHandle),
+  ) as unknown[];
+}
+
+/** Before the child exits: everything put has left the process (Python's join_thread, done for you). */
+export async function flushQueueClients(): Promise<void> {
+  await link?.drained();
+}

@@ -1,0 +1,331 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ForkscopeError } from '../../../contract/errors';
+import { Frame, FrameReader, FrameWriter } from './frames';
+import type { BrokeredQueue, Holder } from './queue';
+
+export interface BrokerHooks {
+  queueByRef(ref: number): BrokeredQueue | undefined;
+  /** The actor (a run, or a bare pid) behind a connecting child. */
+  actorForPid(pid: number): number;
+  holderGone(holder: Holder): void;
+}
+
+/** What a child's handle needs to reach the broker. */
+export interface BrokerAddress {
+  path: string;
+  secret: string;
+}
+
+/**
+ * Serves queue clients on a Unix domain socket (a named pipe on Windows). One connection per
+ * child process; every queue that child holds is multiplexed on it.
+ */
+export class QueueBroker {
+  readonly address: BrokerAddress;
+  private readonly server: Server;
+  private readonly dir: string | null;
+  private readonly connections = new Set<Connection>();
+  private listening: Promise<void> | null = null;
+
+  constructor(private readonly hooks: BrokerHooks) {
+    const secret = randomBytes(16).toString('hex');
+    if (process.platform === 'win32') {
+      this.dir = null;
+      this.address = { path: `\\\\.\\pipe\\forkscope-queues-${process.pid}-${secret.slice(0, 8)}`, secret };
+    } else {
+      // A private folder (mode 0700): only this user can reach the socket; the secret checks the rest.
+      this.dir = mkdtempSync(join(tmpdir(), 'forkscope-q-'));
+      this.address = { path: join(this.dir, 'broker.sock'), secret };
+    }
+    this.server = createServer((socket) => {
+      const connection = new Connection(socket, this.hooks, secret);
+      this.connections.add(connection);
+      socket.once('close', () => this.connections.delete(connection));
+    });
+    this.server.unref();
+  }
+
+  listen(): Promise<void> {
+    return (this.listening ??= new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(this.address.path, () => resolve());
+    }));
+  }
+
+  stop(): void {
+    for (const connection of this.connections) connection.destroy();
+    this.server.close();
+    if (this.dir) rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+const noTimeout = -1;
+
+class Connection implements Holder {
+  actor = -1;
+  readonly leasing = true;
+  private greeted = false;
+  private readonly reader: FrameReader;
+  private readonly writer = new FrameWriter(64 * 1024);
+  private readonly touched = new Set<BrokeredQueue>();
+  private readonly refs = new Set<number>();
+  private flushQueued = false;
+  private gone = false;
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly hooks: BrokerHooks,
+    private readonly secret: string,
+  ) {
+    this.reader = new FrameReader((type, body) => this.onFrame(type, body));
+    socket.on('data', (chunk: Buffer) => {
+      try {
+        this.reader.push(chunk);
+      } catch {
+        socket.destroy();
+      }
+      this.settle();
+    });
+    socket.on('error', () => {});
+    socket.once('close', () => this.onClose());
+  }
+
+  destroy(): void {
+    this.socket.destroy();
+  }
+
+  private onClose(): void {
+    this.gone = true;
+    if (this.greeted) this.hooks.holderGone(this);
+  }
+
+  /** After a chunk: waiting getters are served once, so a burst of puts leaves in batches. */
+  private settle(): void {
+    const t = Date.now();
+    for (const queue of this.touched) {
+      queue.serve();
+      queue.touch(t);
+    }
+    this.touched.clear();
+    this.flush();
+  }
+
+  private flush(): void {
+    this.flushQueued = false;
+    if (this.writer.length > 0 && !this.gone) this.socket.write(this.writer.take());
+  }
+
+  private later(): void {
+    if (this.flushQueued) return;
+    this.flushQueued = true;
+    setImmediate(() => this.flush());
+  }
+
+  private queue(ref: number): BrokeredQueue {
+    const queue = this.hooks.queueByRef(ref);
+    if (!queue) throw new ForkscopeError('not-found', `There is no queue with reference ${ref}.`);
+    return queue;
+  }
+
+  private onFrame(type: number, body: Buffer): void {
+    if (!this.greeted) {
+      const hello =
+        type === Frame.hello
+          ? (JSON.parse(body.toString('utf8')) as { secret: string; pid: number; refs: number[] })
+          : null;
+      if (!hello || hello.secret !== this.secret) {
+        this.socket.destroy();
+        return;
+      }
+      this.greeted = true;
+      this.actor = this.hooks.actorForPid(hello.pid);
+      const t = Date.now();
+      for (const ref of hello.refs) {
+        const queue = this.hooks.queueByRef(ref);
+        if (!queue) continue;
+        this.refs.add(ref);
+        queue.participant(this.actor, t).holdsHandle = true;
+        this.touched.add(queue);
+      }
+      return;
+    }
+    switch (type) {
+      case Frame.put: {
+        const ref = body.readUInt32LE(0);
+        try {
+          const queue = this.queue(ref);
+          queue.accept(this.actor, body.subarray(4), Date.now());
+          this.touched.add(queue);
+        } catch (error) {
+          this.notice(ref, error as ForkscopeError);
+        }
+        return;
+      }
+      case Frame.putWait: {
+        const req = body.readUInt32LE(0);
+        const timeout = body.readDoubleLE(8);
+        const block = body[16] === 1;
+        // The item outlives this chunk while it waits for room: copy it.
+        const item = Buffer.from(body.subarray(17));
+        this.guard(req, () =>
+          this.queue(body.readUInt32LE(4)).put(
+            this,
+            item,
+            block,
+            timeout === noTimeout ? -1 : timeout,
+            (id) => this.reply(req, { id }),
+            (error) => this.error(req, error),
+          ),
+        );
+        return;
+      }
+      case Frame.get: {
+        const req = body.readUInt32LE(0);
+        const ref = body.readUInt32LE(4);
+        const timeout = body.readDoubleLE(8);
+        const block = body[16] === 1;
+        const want = body.readUInt32LE(17);
+        this.guard(req, () =>
+          this.queue(ref).get(
+            this,
+            block,
+            timeout === noTimeout ? -1 : timeout,
+            want,
+            (ids, items) => this.sendItems(req, ref, ids, items),
+            (error) => this.error(req, error),
+          ),
+        );
+        return;
+      }
+      case Frame.ack:
+      case Frame.giveBack: {
+        const queue = this.hooks.queueByRef(body.readUInt32LE(0));
+        const n = body.readUInt32LE(4);
+        const ids = new Uint32Array(n);
+        for (let k = 0; k < n; k++) ids[k] = body.readUInt32LE(8 + 4 * k);
+        if (type === Frame.ack) queue?.ack(this, ids, Date.now());
+        else queue?.giveBack(this, ids);
+        return;
+      }
+      case Frame.call: {
+        const req = body.readUInt32LE(0);
+        const call = JSON.parse(body.toString('utf8', 4)) as { op: string; ref: number; timeoutMs?: number };
+        this.guard(req, () => this.onCall(req, call));
+        return;
+      }
+      default:
+        this.socket.destroy();
+    }
+  }
+
+  private onCall(req: number, call: { op: string; ref: number; timeoutMs?: number }): void {
+    const queue = this.queue(call.ref);
+    const timeout = call.timeoutMs === undefined || call.timeoutMs < 0 ? -1 : call.timeoutMs;
+    switch (call.op) {
+      case 'qsize':
+        return this.reply(req, queue.depth);
+      case 'empty':
+        return this.reply(req, queue.depth === 0);
+      case 'full':
+        return this.reply(req, queue.full);
+      case 'taskDone':
+        queue.taskDone(this.actor);
+        return this.reply(req, null);
+      case 'join':
+        return queue.join(
+          this,
+          timeout,
+          () => this.reply(req, null),
+          (error) => this.error(req, error),
+        );
+      case 'poll':
+        // poll() without a timeout answers at once; a negative timeout waits for as long as it takes.
+        return queue.poll(this, call.timeoutMs ?? 0, (ready) => this.reply(req, ready));
+      case 'close': {
+        const who = queue.participants.get(this.actor);
+        if (who) who.holdsHandle = false;
+        queue.touch(Date.now());
+        return this.reply(req, null);
+      }
+      default:
+        throw new ForkscopeError('unknown-method', `A queue client cannot ask for "${call.op}".`);
+    }
+  }
+
+  private guard(req: number, work: () => void): void {
+    try {
+      work();
+    } catch (error) {
+      this.error(req, error as ForkscopeError);
+    }
+  }
+
+  recall(queue: BrokeredQueue): void {
+    const start = this.writer.begin(Frame.recall, 4);
+    this.writer.u32(queue.options.ref);
+    this.writer.end(start);
+    this.later();
+  }
+
+  private sendItems(req: number, ref: number, ids: number[], items: Buffer[]): void {
+    let bytes = 12;
+    for (const item of items) bytes += 8 + item.length;
+    if (bytes > 256 * 1024 && !this.gone) {
+      // Large batches go out as one writev of headers and the items' own bytes: no copy.
+      this.flush();
+      const head = Buffer.allocUnsafe(17);
+      head.writeUInt32LE(bytes + 1, 0);
+      head[4] = Frame.items;
+      head.writeUInt32LE(req, 5);
+      head.writeUInt32LE(ref, 9);
+      head.writeUInt32LE(ids.length, 13);
+      this.socket.cork();
+      this.socket.write(head);
+      for (let k = 0; k < ids.length; k++) {
+        const itemHead = Buffer.allocUnsafe(8);
+        itemHead.writeUInt32LE(ids[k]!, 0);
+        itemHead.writeUInt32LE(items[k]!.length, 4);
+        this.socket.write(itemHead);
+        this.socket.write(items[k]!);
+      }
+      this.socket.uncork();
+      return;
+    }
+    const start = this.writer.begin(Frame.items, bytes);
+    this.writer.u32(req);
+    this.writer.u32(ref);
+    this.writer.u32(ids.length);
+    for (let k = 0; k < ids.length; k++) {
+      this.writer.u32(ids[k]!);
+      this.writer.u32(items[k]!.length);
+      this.writer.bytes(items[k]!);
+    }
+    this.writer.end(start);
+    this.later();
+  }
+
+  private json(type: number, head: number, value: unknown): void {
+    const text = JSON.stringify(value);
+    const start = this.writer.begin(type, 4 + text.length * 3);
+    this.writer.u32(head);
+    this.writer.text(text);
+    this.writer.end(start);
+    this.later();
+  }
+
+  private reply(req: number, value: unknown): void {
+    this.json(Frame.reply, req, value);
+  }
+
+  private error(req: number, error: ForkscopeError): void {
+    this.json(Frame.error, req, { code: error.code ?? 'internal', message: error.message });
+  }
+
+  private notice(ref: number, error: ForkscopeError): void {
+    this.json(Frame.notice, ref, { code: error.code ?? 'internal', message: error.message });
+  }
+}

@@ -1,0 +1,124 @@
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { Engine } from '../../main/engine/engine';
+import { createTestEngine, eventually, projectRoot } from '../support/engine';
+
+const workers = join(projectRoot, 'main', 'engine', 'examples', 'programs', 'queue-workers.js');
+const target = (name: string) => `${workers}#${name}`;
+
+describe('queues between real processes', () => {
+  const engine: Engine = createTestEngine();
+  afterAll(() => engine.shutdown());
+
+  it('moves 10,000 items from two producers to two consumers, each got exactly once, lineage complete', async () => {
+    const queue = await engine.queues.create({ name: 'bulk' });
+    const q = { $queue: queue.id };
+    const consumers = await Promise.all(
+      [0, 1].map(() => engine.startProcess({ target: target('consume'), args: [q] })),
+    );
+    const producers = await Promise.all(
+      ['a', 'b'].map((prefix) => engine.startProcess({ target: target('produce'), args: [q, prefix, 5000] })),
+    );
+    for (const producer of producers) expect((await engine.join(producer.id, 60_000)).exit?.exitcode).toBe(0);
+    // One stop sign per consumer, put by Forkscope itself.
+    await engine.queues.put(queue.id, null);
+    await engine.queues.put(queue.id, null);
+    const results = await Promise.all(consumers.map((c) => engine.join(c.id, 60_000)));
+    const got = results.flatMap((r) => r.result as string[]);
+    expect(got).toHaveLength(10_000);
+    expect(new Set(got).size).toBe(10_000);
+    // FIFO per producer, as seen by each consumer.
+    for (const r of results) {
+      const mine = (r.result as string[])
+        .filter((item) => item.startsWith('a-'))
+        .map((item) => Number(item.slice(2)));
+      expect(mine).toEqual([...mine].sort((x, y) => x - y));
+    }
+
+    const info = engine.queues.info(queue.id);
+    expect(info).toMatchObject({ puts: 10_002, gets: 10_002, depth: 0, lost: 0 });
+    const producerIds = new Set(producers.map((p) => p.id));
+    const consumerIds = new Set(consumers.map((c) => c.id));
+    const { items, nextFrom } = engine.queues.items(queue.id, 1, 5000);
+    const rest = engine.queues.items(queue.id, nextFrom!, 5000);
+    const all = [...items, ...rest.items, ...engine.queues.items(queue.id, rest.nextFrom!, 5000).items];
+    expect(all).toHaveLength(10_002);
+    for (const item of all) {
+      expect(item.state).toBe('got');
+      expect(item.gotAt).toBeGreaterThanOrEqual(item.putAt);
+      expect(consumerIds.has(item.gotBy!)).toBe(true);
+      if (item.preview !== 'null') expect(producerIds.has(item.putBy)).toBe(true);
+    }
+    expect(engine.queues.items(queue.id, 1, 5000, 'never-got').items).toEqual([]);
+  });
+
+  it('get with a timeout on an empty queue raises Empty after the timeout', async () => {
+    const queue = await engine.queues.create();
+    const run = await engine.startProcess({
+      target: target('getWithTimeout'),
+      args: [{ $queue: queue.id }, 0.5],
+    });
+    const ended = await engine.join(run.id, 20_000);
+    const result = ended.result as { name: string; code: string; message: string; elapsedMs: number };
+    expect(result.name).toBe('Empty');
+    expect(result.code).toBe('empty');
+    expect(result.message).toMatch(/stayed empty for 500 ms/);
+    expect(result.elapsedMs).toBeGreaterThanOrEqual(450);
+    // And from the API: block=false raises at once.
+    await expect(engine.queues.get(queue.id, { block: false })).rejects.toMatchObject({ code: 'empty' });
+  });
+
+  it('a put on a full queue blocks, and the process is shown blocked until a get makes room', async () => {
+    const queue = await engine.queues.create({ maxsize: 2 });
+    const run = await engine.startProcess({ target: target('putMany'), args: [{ $queue: queue.id }, 4] });
+    const blocked = await eventually(
+      () => engine.queues.info(queue.id).blocked.find((b) => b.actor === run.id && b.kind === 'put'),
+      20_000,
+      'the producer to block on a full put',
+    );
+    expect(blocked!.since).toBeLessThanOrEqual(Date.now());
+    expect(engine.queues.info(queue.id).depth).toBe(2);
+    expect(engine.queues.waitGraph().blocked.some((b) => b.actor === run.id)).toBe(true);
+    const got = [];
+    for (let i = 0; i < 4; i++) got.push((await engine.queues.get(queue.id, { timeoutMs: 20_000 })).item);
+    expect(got).toEqual([0, 1, 2, 3]);
+    expect((await engine.join(run.id, 20_000)).exit?.exitcode).toBe(0);
+    expect(engine.queues.info(queue.id).blocked).toEqual([]);
+  });
+
+  it('JoinableQueue.join returns once every item has had its taskDone', async () => {
+    const queue = await engine.queues.create({ joinable: true });
+    for (let i = 0; i < 20; i++) await engine.queues.put(queue.id, { task: i });
+    await expect(engine.queues.join(queue.id, 100)).rejects.toMatchObject({ code: 'timeout' });
+    const workersRuns = await Promise.all(
+      [0, 1].map(() =>
+        engine.startProcess({ target: target('joinableWorker'), args: [{ $queue: queue.id }] }),
+      ),
+    );
+    await engine.queues.join(queue.id, 30_000);
+    expect(engine.queues.info(queue.id)).toMatchObject({ unfinished: 0, gets: 20 });
+    await engine.queues.put(queue.id, null);
+    await engine.queues.put(queue.id, null);
+    const done = await Promise.all(workersRuns.map((w) => engine.join(w.id, 20_000)));
+    expect(done.reduce((sum, r) => sum + (r.result as number), 0)).toBe(20);
+  });
+
+  it('items are JSON: a non-JSON item is refused with a clear error', async () => {
+    const queue = await engine.queues.create();
+    await expect(engine.queues.put(queue.id, 10n)).rejects.toMatchObject({ code: 'invalid-argument' });
+    await engine.queues.put(queue.id, { nested: [1, 'two', null] });
+    expect((await engine.queues.get(queue.id)).item).toEqual({ nested: [1, 'two', null] });
+  });
+
+  it('a Pipe connects two processes: send, recv and poll', async () => {
+    const pipe = await engine.queues.createPipe();
+    const pong = await engine.startProcess({ target: target('pong'), args: [pipe.ends[1]] });
+    const ping = await engine.startProcess({ target: target('ping'), args: [pipe.ends[0], 3] });
+    const [pinged, ponged] = await Promise.all([engine.join(ping.id, 20_000), engine.join(pong.id, 20_000)]);
+    expect(pinged.result).toEqual(['echo ping 0', 'echo ping 1', 'echo ping 2']);
+    expect(ponged.result).toEqual({ polled: true, count: 3 });
+    const [forward, backward] = pipe.queueIds.map((id) => engine.queues.info(id));
+    expect(forward).toMatchObject({ kind: 'pipe', puts: 4, gets: 4 });
+    expect(backward).toMatchObject({ kind: 'pipe', puts: 3, gets: 3 });
+  });
+});
