@@ -6,14 +6,14 @@
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
 import { createClient, type ForkscopeClient } from '../contract/client';
 import type { ServerFrame } from '../contract/frames';
-import { frameChannel, requestChannel } from '../main/electron/ipc-channel';
+import { ipcFrameChannel, ipcRequestChannel } from '../contract/transport';
 
 const client = createClient({
-  send: (frame) => ipcRenderer.send(requestChannel, frame),
+  send: (frame) => ipcRenderer.send(ipcRequestChannel, frame),
   onFrame(listener) {
     const wrapped = (_event: IpcRendererEvent, frame: ServerFrame) => listener(frame);
-    ipcRenderer.on(frameChannel, wrapped);
-    return () => ipcRenderer.off(frameChannel, wrapped);
+    ipcRenderer.on(ipcFrameChannel, wrapped);
+    return () => ipcRenderer.off(ipcFrameChannel, wrapped);
   },
 });
 

@@ -13,7 +13,7 @@ export interface HostOptions extends Omit<EngineOptions, 'childDir'> {
 }
 
 /**
- * What every transport shares: one engine, one dispatcher, one publisher. A transport only
+ * What every transport shares: one engine, one dispatcher, one publisher per area. A transport only
  * moves frames; it never knows a method by name.
  */
 export function createHost(options: HostOptions) {
@@ -26,19 +26,20 @@ export function createHost(options: HostOptions) {
     onInternalError: (method, error) => console.error(`[forkscope] ${method} failed:`, error),
   });
   const subscribers = new Set<Publish>();
-  const publisher = startPublisher(engine, (name, payload) => {
+  const broadcast: Publish = (name, payload) => {
     for (const publish of subscribers) publish(name, payload);
-  });
-  const poolPublisher = startPoolPublisher(engine, (name, payload) => {
-    for (const publish of subscribers) publish(name, payload);
-  });
-  const systemPublisher = startSystemPublisher(engine, (name, payload) => {
-    for (const publish of subscribers) publish(name, payload);
-  });
+  };
+  const publishers = {
+    runs: startPublisher(engine, broadcast),
+    pools: startPoolPublisher(engine, broadcast),
+    queues: startQueuePublisher(engine, broadcast),
+    system: startSystemPublisher(engine, broadcast),
+  };
 
-  const queuePublisher = startQueuePublisher(engine, (name, payload) => {
-    for (const publish of subscribers) publish(name, payload);
-  });
+  /** Synchronous last resort: SIGKILL every process tree Forkscope started. */
+  const killEverything = () => {
+    for (const run of engine.registry.all()) run.killTree();
+  };
 
   return {
     engine,
@@ -47,11 +48,23 @@ export function createHost(options: HostOptions) {
       subscribers.add(publish);
       return () => subscribers.delete(publish);
     },
+    killEverything,
+    /** A crash of the host process must not leave its children running. */
+    killEverythingOnCrash() {
+      const die = (error: unknown) => {
+        console.error('[forkscope] fatal error, stopping every process it started:', error);
+        killEverything();
+        process.exit(70);
+      };
+      process.once('uncaughtException', die);
+      process.once('unhandledRejection', die);
+    },
     async shutdown() {
-      publisher.stop();
-      await poolPublisher.stop();
-      queuePublisher.stop();
-      systemPublisher.stop();
+      publishers.runs.stop();
+      // Pools first: a pool stopped after the engine would start replacement workers.
+      await publishers.pools.stop();
+      publishers.queues.stop();
+      publishers.system.stop();
       await engine.shutdown();
     },
   };

@@ -1,7 +1,7 @@
 import { ipcMain, type IpcMainEvent, type WebContents } from 'electron';
 import { openConnection } from '../api/connection';
 import type { Host } from '../api/host';
-import { frameChannel, requestChannel } from './ipc-channel';
+import { ipcFrameChannel, ipcRequestChannel } from '../../contract/transport';
 
 /**
  * The IPC transport: frames from the app's own window, main frame only, go to the dispatcher;
@@ -14,7 +14,7 @@ export function serveIpc(host: Host, isTrustedSender: (event: IpcMainEvent) => b
     let connection = connections.get(contents);
     if (!connection) {
       connection = openConnection(host, (frame) => {
-        if (!contents.isDestroyed()) contents.send(frameChannel, frame);
+        if (!contents.isDestroyed()) contents.send(ipcFrameChannel, frame);
       });
       connections.set(contents, connection);
       // A reload or a closed window never leaks a subscription.
@@ -23,7 +23,9 @@ export function serveIpc(host: Host, isTrustedSender: (event: IpcMainEvent) => b
         connections.delete(contents);
       };
       contents.once('destroyed', drop);
-      contents.once('did-start-navigation', drop);
+      contents.on('did-start-navigation', (details) => {
+        if (details.isMainFrame && !details.isSameDocument) drop();
+      });
     }
     return connection;
   };
@@ -32,9 +34,9 @@ export function serveIpc(host: Host, isTrustedSender: (event: IpcMainEvent) => b
     if (!isTrustedSender(event)) return;
     void connectionFor(event.sender).receiveFrame(frame);
   };
-  ipcMain.on(requestChannel, onRequest);
+  ipcMain.on(ipcRequestChannel, onRequest);
   return () => {
-    ipcMain.off(requestChannel, onRequest);
+    ipcMain.off(ipcRequestChannel, onRequest);
     for (const connection of connections.values()) connection.close();
     connections.clear();
   };

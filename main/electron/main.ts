@@ -7,33 +7,48 @@ import { createMainWindow, lockDownSession } from './window';
 
 const paths = appPaths(import.meta.url, process.env.FORKSCOPE_LOG_DIR);
 
-if (!app.requestSingleInstanceLock()) app.quit();
+if (!app.requestSingleInstanceLock()) {
+  app.quit();
+} else {
+  start();
+}
 
-app.on('web-contents-created', (_event, contents) => {
-  contents.on('will-attach-webview', (event) => event.preventDefault());
-});
+function start() {
+  app.on('web-contents-created', (_event, contents) => {
+    contents.on('will-attach-webview', (event) => event.preventDefault());
+  });
 
-void app.whenReady().then(() => {
-  lockDownSession();
-  const host = createHost({ appRoot: paths.appRoot, logDir: paths.logDir });
-  const { window, isTrustedSender } = createMainWindow(paths);
-  const stopIpc = serveIpc(host, isTrustedSender);
+  void app.whenReady().then(() => {
+    lockDownSession();
+    const host = createHost({ appRoot: paths.appRoot, logDir: paths.logDir });
+    host.killEverythingOnCrash();
+    const { window, isTrustedSender } = createMainWindow(paths);
+    const stopIpc = serveIpc(host, isTrustedSender);
 
-  let quitting = false;
-  app.on('before-quit', (event) => {
-    if (quitting) return;
-    // Stop every process tree first: quitting leaves nothing behind.
-    event.preventDefault();
-    quitting = true;
-    stopIpc();
-    void host.shutdown().finally(() => app.quit());
+    let quitting = false;
+    app.on('before-quit', (event) => {
+      if (quitting) return;
+      // Stop every process tree first: quitting leaves nothing behind.
+      event.preventDefault();
+      quitting = true;
+      stopIpc();
+      // A stuck shutdown must not keep the app open: past 10 s, kill what is left and go.
+      const deadline = setTimeout(() => {
+        host.killEverything();
+        app.exit(0);
+      }, 10_000);
+      void host.shutdown().finally(() => {
+        clearTimeout(deadline);
+        app.quit();
+      });
+    });
+    app.on('window-all-closed', () => app.quit());
+    app.on('second-instance', () => {
+      if (window.isMinimized()) window.restore();
+      window.focus();
+    });
+    app.on('activate', () => {
+      if (BrowserWindow.getAllWindows().length === 0) app.quit();
+    });
   });
-  app.on('window-all-closed', () => app.quit());
-  app.on('second-instance', () => {
-    if (window.isMinimized()) window.restore();
-    window.focus();
-  });
-  app.on('activate', () => {
-    if (BrowserWindow.getAllWindows().length === 0) app.quit();
-  });
-});
+}

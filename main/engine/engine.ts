@@ -2,14 +2,14 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   ForkscopeError,
-  forkParams,
-  processParams,
+  methods,
   type ForkParams,
   type LaunchParams,
   type ProcessParams,
   type ReadOutputResult,
   type RunRecord,
 } from '../../contract';
+import type { ChildCallMethod } from './child/runner-protocol';
 import { forkModule, sendToChild, startProcess, type ForkContext } from './forked';
 import { RunRegistry, type Run } from './registry';
 import { SpawnHelperClient } from './spawn/spawn-helper-client';
@@ -140,20 +140,26 @@ export class Engine {
     return ended.length;
   }
 
+  /** A child's request, checked with the same contract schema as a request from the UI. */
   private async answerChild(caller: Run, method: string, params: unknown): Promise<unknown> {
-    const request = (params ?? {}) as Record<string, unknown>;
-    switch (method) {
+    const parse = <T>(schema: { safeParse(value: unknown): { success: boolean; data?: T } }): T => {
+      const parsed = schema.safeParse(params);
+      if (!parsed.success) throw new ForkscopeError('invalid-params', `Invalid parameters for ${method}.`);
+      return parsed.data as T;
+    };
+    switch (method as ChildCallMethod) {
       case 'startProcess':
-        return this.startProcess({ ...processParams.parse(params), parentId: caller.id });
+        return this.startProcess({ ...parse(methods['runs.startProcess'].input), parentId: caller.id });
       case 'fork':
-        return this.fork(forkParams.parse(params), caller.id);
-      case 'join':
-        return this.join(
-          String(request.id),
-          typeof request.timeoutMs === 'number' ? request.timeoutMs : undefined,
-        );
-      case 'terminate':
-        return this.terminate(String(request.id));
+        return this.fork(parse(methods['runs.fork'].input), caller.id);
+      case 'join': {
+        const { id, timeoutMs } = parse(methods['runs.join'].input);
+        return this.join(id, timeoutMs);
+      }
+      case 'terminate': {
+        const { id, graceMs } = parse(methods['runs.terminate'].input);
+        return this.terminate(id, graceMs);
+      }
       default:
         throw new ForkscopeError('unknown-method', `A child cannot ask for "${method}".`);
     }
@@ -165,12 +171,13 @@ export class Engine {
    */
   async shutdown(graceMs = Math.min(this.graceMs, 2000)): Promise<void> {
     this.stopped = true;
+    this.registry.stopping = true;
     this.system.stop();
     const runs = this.registry.all();
     await Promise.all(
       runs.filter((run) => !run.ended).map((run) => run.stop('shutdown', graceMs).catch(() => {})),
     );
-    for (const run of runs) run.killTree();
+    for (const run of this.registry.all()) run.killTree();
     this.queues.stop();
     this.spawner.stop();
   }

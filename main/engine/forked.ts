@@ -1,7 +1,6 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { access } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
-import { setTimeout as delay } from 'node:timers/promises';
 import { ForkscopeError, type ForkParams, type ProcessParams, type RunRecord } from '../../contract';
 import { isForkscopeMessage, type FromChild, type ToChild } from './child/runner-protocol';
 import type { Run, RunRegistry } from './registry';
@@ -15,6 +14,8 @@ export interface ForkContext {
   onChildCall(caller: Run, method: string, params: unknown): Promise<unknown>;
 }
 
+const children = new WeakMap<Run, ChildProcess>();
+
 async function checkModule(path: string): Promise<void> {
   try {
     await access(path);
@@ -23,80 +24,77 @@ async function checkModule(path: string): Promise<void> {
   }
 }
 
-function forkChild(
+function replyTo(child: ChildProcess, callId: number, answer: Promise<unknown>): void {
+  void answer
+    .then(
+      (result): ToChild => ({ $forkscope: 'reply', callId, ok: true, result: result ?? null }),
+      (error: unknown): ToChild => ({
+        $forkscope: 'reply',
+        callId,
+        ok: false,
+        error: { code: (error as ForkscopeError).code ?? 'internal', message: (error as Error).message },
+      }),
+    )
+    .then((reply) => child.connected && child.send(reply));
+}
+
+/**
+ * Forks `modulePath` for `run` (its own process group, output captured, messages as events) and
+ * ends the run when it exits. A fork that cannot start leaves a failed run, never a running one.
+ */
+function forkFor(
   ctx: ForkContext,
   run: Run,
   modulePath: string,
   args: string[],
   env: Record<string, string>,
-) {
-  const child = fork(modulePath, args, {
-    cwd: run.snapshot().cwd,
-    env,
-    stdio: ['pipe', 'pipe', 'pipe', 'ipc'],
-    detached: process.platform !== 'win32',
-    // The engine's own flags (a test runner's loaders, an inspector) are not the child's.
-    execArgv: [],
-    serialization: 'json',
+): ChildProcess | null {
+  let child: ChildProcess;
+  try {
+    child = fork(modulePath, args, {
+      cwd: run.snapshot().cwd,
+      env,
+      stdio: ['pipe', 'pipe', 'pipe', 'ipc'],
+      detached: process.platform !== 'win32',
+      // The engine's own flags (a test runner's loaders, an inspector) are not the child's.
+      execArgv: [],
+      serialization: 'json',
+    });
+  } catch (error) {
+    run.failed({ code: 'internal', message: `The fork could not start: ${(error as Error).message}` });
+    return null;
+  }
+  child.on('error', (error) => {
+    // Before a pid, an error means the fork never started; after it, a send to a child that is
+    // gone failed on the channel, which must not crash the engine.
+    if (child.pid === undefined)
+      run.failed({ code: 'internal', message: `The fork could not start: ${error.message}` });
   });
-  return child;
-}
+  if (child.pid === undefined) return null;
 
-function wire(
-  ctx: ForkContext,
-  run: Run,
-  child: ChildProcess,
-  onRunnerMessage?: (message: FromChild) => void,
-) {
+  children.set(run, child);
+  run.started(child.pid, child.stdin);
   const drained = Promise.all([
     run.capture.attach('stdout', child.stdout),
     run.capture.attach('stderr', child.stderr),
   ]);
+  // The Process runner reports the target's return value or thrown error before it exits.
+  let outcome: Partial<RunRecord> = {};
   child.on('message', (message: unknown) => {
-    if (isForkscopeMessage(message)) {
-      const typed = message as FromChild;
-      if (typed.$forkscope === 'call') {
-        void ctx
-          .onChildCall(run, typed.method, typed.params)
-          .then(
-            (result): ToChild => ({
-              $forkscope: 'reply',
-              callId: typed.callId,
-              ok: true,
-              result: result ?? null,
-            }),
-            (error: unknown): ToChild => ({
-              $forkscope: 'reply',
-              callId: typed.callId,
-              ok: false,
-              error: {
-                code: (error as ForkscopeError).code ?? 'internal',
-                message: (error as Error).message,
-              },
-            }),
-          )
-          .then((reply) => child.connected && child.send(reply));
-      } else onRunnerMessage?.(typed);
+    if (!isForkscopeMessage(message)) {
+      ctx.registry.emit('message', { id: run.id, direction: 'from-child', data: message, t: Date.now() });
       return;
     }
-    ctx.registry.emit('message', { id: run.id, direction: 'from-child', data: message, t: Date.now() });
+    const typed = message as FromChild;
+    if (typed.$forkscope === 'call')
+      replyTo(child, typed.callId, ctx.onChildCall(run, typed.method, typed.params));
+    if (typed.$forkscope === 'result') outcome = { result: typed.value as RunRecord['result'] };
+    if (typed.$forkscope === 'thrown') {
+      outcome = { thrown: { name: typed.name, message: typed.message, stack: typed.stack } };
+    }
   });
-  // A send to a child that is gone fails on the channel: that must not crash the engine.
-  child.on('error', () => {});
-  child.once('exit', (code, signal) => {
-    void Promise.race([drained, delay(250)]).then(async () => {
-      await run.capture.close();
-      run.exited(code, signal, pendingOutcome(run));
-    });
-  });
-}
-
-const outcomes = new WeakMap<Run, Partial<RunRecord>>();
-const pendingOutcome = (run: Run) => outcomes.get(run) ?? {};
-const children = new WeakMap<Run, ChildProcess>();
-
-export function childOf(run: Run): ChildProcess | undefined {
-  return children.get(run);
+  child.once('exit', (code, signal) => void run.leaderExited(code, signal, drained, () => outcome));
+  return child;
 }
 
 /** `child_process.fork` of a module: its output captured, its messages shown as events. */
@@ -117,10 +115,7 @@ export async function forkModule(
     cwd,
     parentId: parentId ?? null,
   });
-  const child = forkChild(ctx, run, modulePath, params.args, env);
-  children.set(run, child);
-  run.started(child.pid!, child.stdin);
-  wire(ctx, run, child);
+  forkFor(ctx, run, modulePath, params.args, env);
   return run.snapshot();
 }
 
@@ -130,31 +125,18 @@ export async function startProcess(ctx: ForkContext, params: ProcessParams & { a
   const [file, exportName] = params.target.split('#') as [string, string];
   const modulePath = resolve(cwd, file);
   await checkModule(modulePath);
-  const env = mergeEnv(params.env);
   const target = `${modulePath}#${exportName}`;
+  const shownArgs = params.args.map((arg) => JSON.stringify(arg)).join(', ');
   const run = ctx.registry.create({
     kind: 'process',
-    label:
-      params.label ??
-      `${basename(modulePath)}#${exportName}(${params.args.map((a) => JSON.stringify(a)).join(', ')})`.slice(
-        0,
-        120,
-      ),
+    label: params.label ?? `${basename(modulePath)}#${exportName}(${shownArgs})`.slice(0, 120),
     argv: [process.execPath, ctx.runnerPath, target],
     cwd,
     parentId: params.parentId ?? null,
     target,
   });
-  const child = forkChild(ctx, run, ctx.runnerPath, [], env);
-  children.set(run, child);
-  run.started(child.pid!, child.stdin);
-  wire(ctx, run, child, (message) => {
-    if (message.$forkscope === 'result') outcomes.set(run, { result: message.value as RunRecord['result'] });
-    if (message.$forkscope === 'thrown') {
-      outcomes.set(run, { thrown: { name: message.name, message: message.message, stack: message.stack } });
-    }
-  });
-  child.send({ $forkscope: 'run', target, args: params.args } satisfies ToChild);
+  const child = forkFor(ctx, run, ctx.runnerPath, [], mergeEnv(params.env));
+  child?.send({ $forkscope: 'run', target, args: params.args } satisfies ToChild);
   return run.snapshot();
 }
 

@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { hasProc, listPids, readStat, startTimeMs } from './system/proc-reader';
 
 export type SignalOutcome = 'sent' | 'gone' | 'refused';
 
@@ -28,15 +29,33 @@ export function signalTree(pid: number, signal: NodeJS.Signals): SignalOutcome {
   }
 }
 
-/** True while any process of the group exists (zombies included: they are harmless to signal). */
-export function treeExists(pid: number): boolean {
+/**
+ * True while the group has a live member. Zombies do not count: this machine's PID 1 (and some
+ * containers') never reaps orphans, and waiting for them would make every terminate take the full
+ * grace period. Where /proc is missing, any member counts.
+ */
+export function treeExists(pgid: number): boolean {
   if (process.platform === 'win32') return false;
   try {
-    process.kill(-pid, 0);
-    return true;
+    process.kill(-pgid, 0);
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
+  if (!hasProc) return true;
+  return listPids().some((pid) => {
+    const stat = readStat(pid);
+    return stat !== null && stat.pgid === pgid && stat.state !== 'Z';
+  });
+}
+
+/**
+ * Whether a group id still names the group a run started at `startedAt`: once a group is empty
+ * its id may be reused, and a new leader with that pid started later is someone else's.
+ */
+export function groupStillOurs(pgid: number, startedAt: number): boolean {
+  if (!hasProc) return true;
+  const leader = readStat(pgid);
+  return leader === null || leader.pgid !== pgid || startTimeMs(leader.startTicks) <= startedAt + 1000;
 }
 
 /**

@@ -1,8 +1,9 @@
 import { EventEmitter } from 'node:events';
+import { setTimeout as delay } from 'node:timers/promises';
 import type { Writable } from 'node:stream';
 import { ForkscopeError, type ErrorInfo, type RunKind, type RunRecord } from '../../contract';
 import { describeExit } from './exit-meaning';
-import { stopTree, signalTree } from './lifetime';
+import { groupStillOurs, signalTree, stopTree, treeExists } from './lifetime';
 import { OutputCapture } from './output/output-capture';
 
 type StopCause = NonNullable<RunRecord['exit']>['stoppedBy'];
@@ -85,6 +86,8 @@ export class Run {
   }
 
   started(pid: number, stdin: Writable | null): void {
+    // A launch that was under way when shutdown began must not outlive it.
+    if (this.registry.stopping) signalTree(pid, 'SIGKILL');
     this.stdin = stdin;
     if (stdin) {
       // Writing to a child that has exited raises EPIPE on this stream: note it, never crash.
@@ -98,6 +101,22 @@ export class Run {
   failed(error: ErrorInfo): void {
     void this.capture.close();
     this.finish({ state: 'failed', error, stdinOpen: false });
+  }
+
+  /**
+   * The leader has exited: the run ends once its pipes drain — or soon after, when a grandchild
+   * still holds them; what it writes then is still captured and logged.
+   */
+  async leaderExited(
+    code: number | null,
+    signal: string | null,
+    drained: Promise<unknown>,
+    outcome: () => Partial<RunRecord> = () => ({}),
+  ): Promise<void> {
+    const drainedInTime = await Promise.race([drained.then(() => true), delay(250).then(() => false)]);
+    if (drainedInTime) await this.capture.close();
+    else void drained.then(() => this.capture.close());
+    this.exited(code, signal, outcome());
   }
 
   /** The process has exited and its pipes are drained. */
@@ -120,8 +139,15 @@ export class Run {
   whenEnded(timeoutMs?: number): Promise<void> {
     if (this.ended) return Promise.resolve();
     return new Promise((resolve) => {
-      this.endWaiters.push(resolve);
-      if (timeoutMs !== undefined) setTimeout(resolve, timeoutMs).unref();
+      let timer: NodeJS.Timeout | undefined;
+      const wake = () => {
+        clearTimeout(timer);
+        const index = this.endWaiters.indexOf(wake);
+        if (index !== -1) this.endWaiters.splice(index, 1);
+        resolve();
+      };
+      this.endWaiters.push(wake);
+      if (timeoutMs !== undefined) timer = setTimeout(wake, timeoutMs);
     });
   }
 
@@ -144,13 +170,16 @@ export class Run {
     }
   }
 
-  /** Terminate (SIGTERM, grace, SIGKILL) or kill (SIGKILL) the run's whole tree. */
+  /**
+   * Terminate (SIGTERM, grace, SIGKILL) or kill the run's whole tree; a timeout kills, as Python's
+   * `run(timeout=…)` does.
+   */
   async stop(cause: NonNullable<StopCause>, graceMs: number): Promise<void> {
     const pid = this.record.pid;
     if (pid === null || this.ended) return;
     this.stopCause ??= cause;
     const outcome =
-      cause === 'kill'
+      cause === 'kill' || cause === 'timeout'
         ? signalTree(pid, 'SIGKILL')
         : await (this.stopping ??= stopTree(pid, graceMs).finally(() => (this.stopping = null)));
     if (outcome === 'refused') {
@@ -162,9 +191,14 @@ export class Run {
     await this.whenEnded(graceMs + 2000);
   }
 
-  /** Signals the tree once more (no waiting): for shutdown, to be sure nothing is left. */
+  /**
+   * SIGKILLs whatever is left of the tree (no waiting): for shutdown, so nothing outlives Forkscope.
+   * A group id freed and reused since is someone else's and is left alone.
+   */
   killTree(): void {
-    if (this.record.pid !== null) signalTree(this.record.pid, 'SIGKILL');
+    const pid = this.record.pid;
+    if (pid !== null && treeExists(pid) && groupStillOurs(pid, this.record.startedAt))
+      signalTree(pid, 'SIGKILL');
   }
 }
 
@@ -172,6 +206,8 @@ export class Run {
 export class RunRegistry extends EventEmitter<EngineEvents> {
   private readonly runs = new Map<string, Run>();
   private counter = 0;
+  /** Set when shutdown begins: a child that starts after it is stopped at once. */
+  stopping = false;
 
   constructor(
     readonly logDir: string,

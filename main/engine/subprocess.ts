@@ -1,4 +1,4 @@
-import { setTimeout as delay } from 'node:timers/promises';
+import { resolve } from 'node:path';
 import { ForkscopeError, type LaunchParams, type RunRecord } from '../../contract';
 import type { RunRegistry } from './registry';
 import { SpawnFailure, type SpawnHelperClient } from './spawn/spawn-helper-client';
@@ -33,6 +33,19 @@ function spawnError(program: string, failure: SpawnFailure) {
   }
 }
 
+/** Working directories found good in the last second: a launch loop need not stat the same one each time. */
+const checkedDirs = new Map<string, number>();
+const trustCheckMs = 1000;
+
+async function checkCwdCached(cwd: string | undefined, baseDir: string): Promise<string> {
+  const dir = resolve(baseDir, cwd ?? '.');
+  if ((checkedDirs.get(dir) ?? 0) > performance.now()) return dir;
+  const checked = await checkCwd(cwd, baseDir);
+  if (checkedDirs.size >= 64) checkedDirs.clear();
+  checkedDirs.set(checked, performance.now() + trustCheckMs);
+  return checked;
+}
+
 /**
  * Python's Popen: argv without a shell unless asked, cwd, env overrides, stdin text
  * (written at start, then closed on demand), a timeout that stops the whole tree.
@@ -46,7 +59,14 @@ export async function launchCommand(
   const argv = params.shell ? shellArgv(params.program, params.args) : [params.program, ...params.args];
   const env = mergeEnv(params.env);
   checkArgv(argv, env);
-  const cwd = await checkCwd(params.cwd, options.baseDir);
+  const cwd = await checkCwdCached(params.cwd, options.baseDir);
+
+  // Stdin closed at once with nothing to write: no pipe at all (the child reads /dev/null),
+  // which spares handing a third pipe over from the spawn helper.
+  const noStdin = params.closeStdin && params.input === undefined;
+  // The helper is asked first: the run's record and logs are set up while it forks.
+  const spawning = spawner.spawn({ file: argv[0]!, args: argv.slice(1), cwd, env, noStdin });
+  spawning.catch(() => {}); // awaited below
 
   const run = registry.create({
     kind: 'command',
@@ -59,9 +79,18 @@ export async function launchCommand(
 
   let child;
   try {
-    child = await spawner.spawn({ file: argv[0]!, args: argv.slice(1), cwd, env });
+    child = await spawning;
   } catch (error) {
     if (!(error instanceof SpawnFailure)) throw error;
+    if (checkedDirs.delete(cwd)) {
+      // The cwd was taken on trust from a recent check: it may have gone since (ENOENT then names it).
+      try {
+        await checkCwd(cwd, options.baseDir);
+      } catch (cwdError) {
+        registry.forget(run.id);
+        throw cwdError;
+      }
+    }
     const info = spawnError(params.program, error);
     if (info.code === 'argument-list-too-long') {
       registry.forget(run.id);
@@ -83,13 +112,9 @@ export async function launchCommand(
   if (params.timeoutMs !== undefined) {
     timer = setTimeout(() => void run.stop('timeout', options.graceMs).catch(() => {}), params.timeoutMs);
   }
-  void child.exited.then(async ({ code, signal }) => {
+  void child.exited.then(({ code, signal }) => {
     clearTimeout(timer);
-    // A grandchild may hold the pipes open after the leader exits: the run ends with its
-    // leader, and whatever is still written goes on being captured.
-    const drainedInTime = await Promise.race([drained.then(() => true), delay(250).then(() => false)]);
-    if (drainedInTime) await run.capture.close();
-    run.exited(code, signal);
+    void run.leaderExited(code, signal, drained);
   });
   return run.snapshot();
 }

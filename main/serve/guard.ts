@@ -1,6 +1,7 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { tokenProtocolPrefix } from './guard-protocol';
+import { networkInterfaces } from 'node:os';
+import { tokenProtocolPrefix } from '../../contract/transport';
 
 export function newToken(): string {
   return randomBytes(24).toString('base64url');
@@ -24,7 +25,15 @@ export class ServeGuard {
   listeningOn(port: number): void {
     const names = new Set(loopbackNames);
     const bind = this.bindHost;
-    if (!['127.0.0.1', '::1', 'localhost'].includes(bind)) names.add(bind.includes(':') ? `[${bind}]` : bind);
+    // Bound to every interface, the page may be opened at any of the machine's addresses.
+    const addresses = ['0.0.0.0', '::'].includes(bind)
+      ? Object.values(networkInterfaces()).flatMap((list) => (list ?? []).map((entry) => entry.address))
+      : [bind];
+    for (const address of addresses) {
+      if (!['127.0.0.1', '::1', 'localhost'].includes(address)) {
+        names.add(address.includes(':') ? `[${address}]` : address);
+      }
+    }
     this.allowedHosts = new Set([...names].map((name) => `${name}:${port}`));
   }
 

@@ -22,6 +22,7 @@ async function main() {
   }
   const paths = appPaths(import.meta.url, values['log-dir']);
   const host = createHost({ appRoot: paths.appRoot, logDir: paths.logDir });
+  host.killEverythingOnCrash();
   const running = await startServer({ host, rendererDir: paths.rendererDir, bindHost: values.host, port });
   console.log(`Forkscope is serving on ${running.url}`);
   console.log(`Logs of every run: ${paths.logDir}`);
@@ -31,8 +32,7 @@ async function main() {
     if (stopping) return;
     stopping = true;
     console.log(`forkscope: ${signal}: stopping every process Forkscope started…`);
-    await running.close();
-    await host.shutdown();
+    await Promise.all([host.shutdown(), running.close()]);
     process.exit(0);
   };
   process.on('SIGINT', () => void stop('SIGINT'));

@@ -25,6 +25,8 @@ export interface RunningServer {
 
 /** Frames past this are refused with an error; far past it, the socket is closed (ws's own guard). */
 const hardFrameLimit = maxFrameBytes * 4;
+/** Unsent bytes a client may have queued before its output events are dropped. */
+const slowClientBytes = 8 * 1024 * 1024;
 
 /** Serve mode: the built renderer over HTTP and the API over a WebSocket, on loopback, behind a token. */
 export async function startServer(options: ServeOptions): Promise<RunningServer> {
@@ -37,7 +39,10 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       response.writeHead(421, { 'Content-Type': 'text/plain' }).end('Misdirected request: unknown Host.');
       return;
     }
-    void serveStatic(options.rendererDir, request, response);
+    serveStatic(options.rendererDir, request, response).catch(() => {
+      if (!response.headersSent) response.writeHead(400).end();
+      else response.destroy();
+    });
   });
   const sockets = new WebSocketServer({
     noServer: true,
@@ -63,7 +68,11 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
 
   sockets.on('connection', (ws: WebSocket) => {
     const connection = openConnection(options.host, (frame) => {
-      if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(frame));
+      if (ws.readyState !== ws.OPEN) return;
+      // A slow client must not grow our memory without bound: past the limit, output batches
+      // are dropped for it (the page back-fills them with runs.readOutput); the rest still goes.
+      if (ws.bufferedAmount > slowClientBytes && frame.t === 'evt' && frame.name === 'runs.output') return;
+      ws.send(JSON.stringify(frame));
     });
     // Binary frames are decoded as text too: they fail as JSON and get a bad-frame error.
     ws.on('message', (data) => void connection.receiveText(data.toString()));

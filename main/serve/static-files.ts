@@ -1,6 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { pipeline } from 'node:stream';
 import { extname, join, normalize, sep } from 'node:path';
 import { contentSecurityPolicy } from '../csp';
 
@@ -24,31 +25,38 @@ const securityHeaders = {
   'X-Frame-Options': 'DENY',
 };
 
-/** Serves the built renderer: GET and HEAD only, nothing outside its folder. */
+/** The file a request names inside `root`, or null: malformed escapes and escapes from root name nothing. */
+function fileFor(root: string, url: string | undefined): string | null {
+  let pathname: string;
+  try {
+    pathname = decodeURIComponent(new URL(url ?? '/', 'http://x').pathname);
+  } catch {
+    return null;
+  }
+  if (pathname.includes('\0')) return null;
+  const file = join(root, normalize(pathname === '/' ? '/index.html' : pathname));
+  return file.startsWith(root + sep) ? file : null;
+}
+
+/** Serves the built renderer: GET and HEAD only, nothing outside its folder. Never throws. */
 export async function serveStatic(root: string, request: IncomingMessage, response: ServerResponse) {
   if (request.method !== 'GET' && request.method !== 'HEAD') {
     response.writeHead(405, { Allow: 'GET, HEAD' }).end();
     return;
   }
-  const pathname = decodeURIComponent(new URL(request.url ?? '/', 'http://x').pathname);
-  const relative = normalize(pathname === '/' ? '/index.html' : pathname);
-  const file = join(root, relative);
-  if (!file.startsWith(root + sep) || pathname.includes('\0')) {
-    response.writeHead(404).end();
+  const file = fileFor(root, request.url);
+  const info = file ? await stat(file).catch(() => null) : null;
+  if (!file || !info?.isFile()) {
+    response.writeHead(404, securityHeaders).end('Not found');
     return;
   }
-  try {
-    const info = await stat(file);
-    if (!info.isFile()) throw new Error('not a file');
-    response.writeHead(200, {
-      ...securityHeaders,
-      'Content-Type': types[extname(file)] ?? 'application/octet-stream',
-      'Content-Length': info.size,
-      'Cache-Control': 'no-cache',
-    });
-    if (request.method === 'HEAD') response.end();
-    else createReadStream(file).pipe(response);
-  } catch {
-    response.writeHead(404, securityHeaders).end('Not found');
-  }
+  response.writeHead(200, {
+    ...securityHeaders,
+    'Content-Type': types[extname(file)] ?? 'application/octet-stream',
+    'Content-Length': info.size,
+    'Cache-Control': 'no-cache',
+  });
+  if (request.method === 'HEAD') response.end();
+  // A file removed meanwhile (a rebuild while serving) ends this response, never the server.
+  else pipeline(createReadStream(file), response, () => {});
 }

@@ -3,7 +3,7 @@ import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { maxFrameBytes } from '../../contract/frames';
-import { tokenProtocolPrefix } from '../../main/serve/guard-protocol';
+import { tokenProtocolPrefix } from '../../contract/transport';
 import { eventually } from '../support/engine';
 import { connectClient, startServe, type ServeProcess } from '../support/serve';
 
@@ -80,7 +80,14 @@ describe('serve mode security', () => {
     expect(page.status).toBe(200);
     expect(page.csp).toMatch(/script-src 'self'/);
     expect((await get(serve, '/', `attacker.example:${serve.port}`)).status).toBe(421);
-    expect((await get(serve, '/../../package.json', `localhost:${serve.port}`)).status).toBe(404);
+    expect((await get(serve, '/..%2f..%2fpackage.json', `localhost:${serve.port}`)).status).toBe(404);
+  });
+
+  it('survives malformed requests from any page (no token needed to send them)', async () => {
+    for (const path of ['/%E0%A4%A', '//', '/%00', '/assets/%zz']) {
+      expect([400, 404]).toContain((await get(serve, path, `127.0.0.1:${serve.port}`)).status);
+    }
+    expect((await get(serve, '/', `127.0.0.1:${serve.port}`)).status).toBe(200);
   });
 
   it('answers invalid and oversized messages with errors and keeps serving', async () => {

@@ -90,7 +90,7 @@ test('Kill stops a command with SIGKILL; a timeout stops it too, each explained'
   await page.getByLabel('Timeout').fill('0.5');
   await page.getByRole('button', { name: 'Launch' }).click();
   await expect(
-    page.getByText(/Exit -15 \(SIGTERM\):\s*asked to stop \(SIGTERM\) after its timeout/),
+    page.getByText(/Exit -9 \(SIGKILL\):\s*killed outright \(SIGKILL cannot be caught\) after its timeout/),
   ).toBeVisible();
 });
 

@@ -89,11 +89,11 @@ describe('subprocess', () => {
     expect(allText(without.id)).toBe('stdout:$HOME | wc');
   });
 
-  it('stops a run at its timeout and says so', async () => {
+  it('kills a run at its timeout, as Python’s run(timeout=…), and says so', async () => {
     const run = await launch('sleep', ['100'], { timeoutMs: 300 });
     const ended = await engine.join(run.id, 10_000);
     expect(ended.state).toBe('signalled');
-    expect(ended.exit).toMatchObject({ signal: 'SIGTERM', exitcode: -15, stoppedBy: 'timeout' });
+    expect(ended.exit).toMatchObject({ signal: 'SIGKILL', exitcode: -9, stoppedBy: 'timeout' });
     expect(ended.error?.code).toBe('timeout');
   });
 

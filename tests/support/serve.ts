@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import WebSocket from 'ws';
 import { createClient, type ForkscopeClient } from '../../contract/client';
 import type { ServerFrame } from '../../contract/frames';
-import { tokenProtocolPrefix } from '../../main/serve/guard-protocol';
+import { tokenProtocolPrefix } from '../../contract/transport';
 import { projectRoot } from './engine';
 
 export interface ServeProcess {

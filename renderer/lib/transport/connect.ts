@@ -1,6 +1,6 @@
 import { createClient, type ForkscopeClient } from '../../../contract/client';
 import type { ServerFrame } from '../../../contract/frames';
-import { tokenProtocolPrefix } from '../../../main/serve/guard-protocol';
+import { tokenProtocolPrefix } from '../../../contract/transport';
 
 type Bridge = Pick<ForkscopeClient, 'call' | 'on'>;
 
@@ -56,6 +56,8 @@ function connectWebSocket(): Connection {
       frameListeners.forEach((listener) => listener(frame));
     };
     ws.onclose = () => {
+      // Requests waiting to be sent were just reported as failed: they must never be sent later.
+      queue.length = 0;
       client.failPending('The connection to Forkscope was lost.');
       setState('closed');
       setTimeout(open, retryMs);

@@ -1,2 +1,0 @@
-/** The WebSocket subprotocol prefix that carries the token (never the URL, so it is never logged). */
-export const tokenProtocolPrefix = 'forkscope.token.';
