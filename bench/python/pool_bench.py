@@ -1,7 +1,13 @@
 """Python's multiprocessing.Pool(4), measured the way bench/pool.bench.ts measures Forkscope's pool.
 
-Prints one JSON object: apply_async tasks/s (one by one), map tasks/s (default chunking),
-Pool.apply round-trip in microseconds.
+    pool_bench.py throughput N_ASYNC N_MAP
+        apply_async tasks/s (one by one) and map tasks/s (default chunking).
+        Prints one JSON object.
+    pool_bench.py roundtrip N_WARM BATCH
+        Pool.apply round trips, a batch at a time, when asked: after a warm-up (map, then N_WARM
+        applies) prints {"ready": true}; then answers each "batch" line on stdin with
+        {"mean_us": the batch's mean round trip, "singles_us": each round trip}, so that the
+        benchmark can take turns with Forkscope's pool, batch by batch.
 """
 import json
 import sys
@@ -13,23 +19,9 @@ def square(x):
     return x * x
 
 
-def main():
-    n_async = int(sys.argv[1]) if len(sys.argv) > 1 else 30000
-    n_map = int(sys.argv[2]) if len(sys.argv) > 2 else 2000000
-    n_rt = int(sys.argv[3]) if len(sys.argv) > 3 else 2000
+def throughput(n_async, n_map):
     with Pool(4) as pool:
         pool.map(square, range(1000))  # warm up: workers started and ready
-
-        for i in range(500):  # warm up the round trip, as the JavaScript side does
-            pool.apply(square, (i,))
-        # The median of 10 batches: a burst of load from elsewhere on the machine counts once.
-        batches = []
-        for _ in range(10):
-            start = time.perf_counter()
-            for i in range(n_rt // 10):
-                pool.apply(square, (i,))
-            batches.append((time.perf_counter() - start) / (n_rt // 10) * 1e6)
-        roundtrip_us = sorted(batches)[len(batches) // 2]
 
         start = time.perf_counter()
         handles = [pool.apply_async(square, (i,)) for i in range(n_async)]
@@ -41,8 +33,39 @@ def main():
         start = time.perf_counter()
         pool.map(square, items)
         map_rate = n_map / (time.perf_counter() - start)
+    return {"apply_async": apply_async, "map": map_rate}
 
-    print(json.dumps({"apply_async": apply_async, "map": map_rate, "roundtrip_us": roundtrip_us}))
+
+def roundtrip(n_warm, batch):
+    """Answers each "batch" line on stdin with one batch of awaited applies, timed; "quit" ends."""
+    clock = time.perf_counter
+    with Pool(4) as pool:
+        pool.map(square, range(1000))  # warm up: workers started and ready
+        for i in range(n_warm):  # warm up the round trip, as the JavaScript side does
+            pool.apply(square, (i,))
+        print(json.dumps({"ready": True}), flush=True)
+        for line in sys.stdin:
+            if line.strip() != "batch":
+                break
+            singles = []
+            began = clock()
+            for i in range(batch):
+                t0 = clock()
+                pool.apply(square, (i,))
+                singles.append((clock() - t0) * 1e6)
+            mean_us = (clock() - began) / batch * 1e6
+            print(json.dumps({"mean_us": mean_us, "singles_us": singles}), flush=True)
+
+
+def main():
+    mode = sys.argv[1]
+    args = [int(arg) for arg in sys.argv[2:]]
+    if mode == "throughput":
+        print(json.dumps(throughput(*args)))
+    elif mode == "roundtrip":
+        roundtrip(*args)
+    else:
+        sys.exit(f"unknown mode {mode!r}: throughput or roundtrip")
 
 
 if __name__ == "__main__":

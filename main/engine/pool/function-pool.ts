@@ -322,12 +322,43 @@ export class FunctionPool extends PoolBase {
     const task = new Task(this.tasks.length + 1, this.targetList[index]!, mode, payload, timeoutMs);
     task.targetIndex = index;
     this.addTask(task);
+    // Nothing queued and a worker idle: this task goes out now, one line in this very tick (the
+    // round trip of a lone `await pool.apply` pays for no microtask and no dispatch pass).
+    if (this.queueHead >= this.queue.length && !this.dispatchScheduled) {
+      const idle = this.idleWorker();
+      if (idle) {
+        this.assign(idle, task);
+        this.retireIfSpent(idle);
+        idle.flush();
+        return task;
+      }
+    }
     this.queue.push(task);
     if (!this.dispatchScheduled) {
       this.dispatchScheduled = true;
       queueMicrotask(() => this.dispatch());
     }
     return task;
+  }
+
+  /** A ready worker holding no task, that may take one more (maxTasksPerChild). */
+  private idleWorker(): PoolWorker | null {
+    const max = this.opts.maxTasksPerChild;
+    for (const worker of this.active) {
+      if (worker.state !== 'ready' || worker.retiring || worker.inflight.length > 0) continue;
+      if (max !== undefined && worker.assigned >= max) continue;
+      return worker;
+    }
+    return null;
+  }
+
+  /** maxTasksPerChild: a worker that was given its last task exits after it, and is replaced then. */
+  private retireIfSpent(worker: PoolWorker): void {
+    const max = this.opts.maxTasksPerChild;
+    if (max !== undefined && worker.assigned >= max && !worker.retiring) {
+      worker.retiring = true;
+      worker.send(['x']);
+    }
   }
 
   private dispatch(): void {
@@ -353,11 +384,7 @@ export class FunctionPool extends PoolBase {
       this.queueHead = 0;
     }
     for (const worker of ready) {
-      if (max !== undefined && worker.assigned >= max && !worker.retiring) {
-        // maxTasksPerChild: it exits after these, and is replaced then.
-        worker.retiring = true;
-        worker.send(['x']);
-      }
+      this.retireIfSpent(worker);
       worker.flush();
     }
   }
