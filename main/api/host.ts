@@ -60,11 +60,7 @@ export function createHost(options: HostOptions) {
       process.once('unhandledRejection', die);
     },
     async shutdown() {
-      publishers.runs.stop();
-      // Pools first: a pool stopped after the engine would start replacement workers.
-      await publishers.pools.stop();
-      publishers.queues.stop();
-      publishers.system.stop();
+      for (const publisher of Object.values(publishers)) publisher.stop();
       await engine.shutdown();
     },
   };

@@ -36,12 +36,10 @@ export function startPoolPublisher(engine: Engine, publish: Publish, intervalMs 
   pools.on('changed', onChanged);
   return {
     flush,
-    /** Stops publishing and terminates every pool first, so no worker is replaced while the engine stops. */
-    async stop() {
+    stop() {
       if (timer) clearTimeout(timer);
       pools.off('created', onCreated);
       pools.off('changed', onChanged);
-      await pools.shutdown();
     },
   };
 }

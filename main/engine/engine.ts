@@ -66,7 +66,15 @@ export class Engine {
     return this.spawner.pid ? [this.spawner.pid] : [];
   }
 
-  private live(): void {
+  private readonly shutdownHooks: (() => Promise<void>)[] = [];
+
+  /** Areas built on the engine (pools) stop their own machinery first, before any run is stopped. */
+  beforeShutdown(hook: () => Promise<void>): void {
+    this.shutdownHooks.push(hook);
+  }
+
+  /** Throws once shutdown has begun: nothing new starts after that. */
+  live(): void {
     if (this.stopped) throw new ForkscopeError('unavailable', 'Forkscope is shutting down.');
   }
 
@@ -171,6 +179,7 @@ export class Engine {
    */
   async shutdown(graceMs = Math.min(this.graceMs, 2000)): Promise<void> {
     this.stopped = true;
+    await Promise.all(this.shutdownHooks.map((hook) => hook().catch(() => {})));
     this.registry.stopping = true;
     this.system.stop();
     const runs = this.registry.all();

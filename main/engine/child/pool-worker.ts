@@ -7,7 +7,7 @@
 import { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
-import { controlFd, TaskMode, type FromWorker, type ToWorker } from '../pool/worker-protocol';
+import { controlFd, splitLines, TaskMode, type FromWorker, type ToWorker } from '../pool/worker-protocol';
 
 type Fn = (...args: unknown[]) => unknown;
 
@@ -248,24 +248,11 @@ function receive(batch: ToWorker[]): void {
   }
 }
 
-let pending = '';
 control.setEncoding('utf8');
-control.on('data', (chunk: string) => {
-  let start = 0;
-  let newline = chunk.indexOf('\n');
-  if (newline === -1) {
-    pending += chunk;
-    return;
-  }
-  while (newline !== -1) {
-    const line = start === 0 && pending ? pending + chunk.slice(0, newline) : chunk.slice(start, newline);
-    if (start === 0) pending = '';
-    receive(JSON.parse(line) as ToWorker[]);
-    start = newline + 1;
-    newline = chunk.indexOf('\n', start);
-  }
-  pending = chunk.slice(start);
-});
+control.on(
+  'data',
+  splitLines((line) => receive(JSON.parse(line) as ToWorker[])),
+);
 // The engine went away: nobody is left to take results.
 control.on('end', () => process.exit(0));
 control.on('error', () => process.exit(0));

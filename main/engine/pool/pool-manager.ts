@@ -22,6 +22,8 @@ export class PoolManager extends EventEmitter<{ changed: [PoolBase]; created: [P
 
   constructor(readonly engine: Engine) {
     super();
+    // Pools stop before the runs: a worker stopped by the engine first would be replaced.
+    engine.beforeShutdown(() => this.shutdown());
   }
 
   private baseDir(): string {
@@ -36,6 +38,7 @@ export class PoolManager extends EventEmitter<{ changed: [PoolBase]; created: [P
   }
 
   async createFunctionPool(params: FunctionPoolParams): Promise<FunctionPool> {
+    this.engine.live();
     const cwd = await checkCwd(params.cwd, this.baseDir());
     const workers = params.workers ?? availableParallelism();
     const id = `p${++this.counter}`;
@@ -61,6 +64,7 @@ export class PoolManager extends EventEmitter<{ changed: [PoolBase]; created: [P
   }
 
   async createCommandPool(params: CommandPoolParams): Promise<CommandPool> {
+    this.engine.live();
     await checkCwd(params.cwd, this.baseDir());
     const concurrency = params.concurrency ?? 4;
     const id = `p${++this.counter}`;

@@ -3,7 +3,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { Socket } from 'node:net';
 import type { Run, RunRegistry } from '../registry';
 import type { Task } from './task';
-import type { FromWorker, ToWorker } from './worker-protocol';
+import { splitLines, type FromWorker, type ToWorker } from './worker-protocol';
 
 export interface WorkerEvents {
   onMessages(worker: PoolWorker, batch: FromWorker[]): void;
@@ -85,25 +85,22 @@ export class PoolWorker {
       events.onExit(this, exit.code, exit.signal);
     };
     if (this.control) {
-      let pending = '';
       this.control.setEncoding('utf8');
-      this.control.on('data', (chunk: string) => {
-        let start = 0;
-        let newline = chunk.indexOf('\n');
-        if (newline === -1) {
-          pending += chunk;
-          return;
-        }
-        while (newline !== -1) {
-          const line =
-            start === 0 && pending ? pending + chunk.slice(0, newline) : chunk.slice(start, newline);
-          if (start === 0) pending = '';
-          events.onMessages(this, JSON.parse(line) as FromWorker[]);
-          start = newline + 1;
-          newline = chunk.indexOf('\n', start);
-        }
-        pending = chunk.slice(start);
-      });
+      this.control.on(
+        'data',
+        splitLines((line) => {
+          let messages: FromWorker[];
+          try {
+            messages = JSON.parse(line) as FromWorker[];
+          } catch {
+            // Task code that writes to fd 3 itself breaks the channel: the worker cannot be
+            // trusted any more; its exit fails its tasks as any death does.
+            this.child.kill('SIGKILL');
+            return;
+          }
+          events.onMessages(this, messages);
+        }),
+      );
       // A worker gone mid-write must not crash the engine.
       this.control.on('error', () => {});
       this.control.once('close', () => {
@@ -125,10 +122,7 @@ export class PoolWorker {
         controlClosed = true;
         tell();
       });
-      void Promise.race([drained, delay(250)]).then(async () => {
-        await run.capture.close();
-        run.exited(code, signal);
-      });
+      void run.leaderExited(code, signal, drained);
     });
     if (this.child.pid === undefined) {
       run.failed({ code: 'internal', message: 'The pool worker could not start.' });

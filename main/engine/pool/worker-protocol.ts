@@ -36,3 +36,23 @@ export type FromWorker =
 
 /** The worker's control channel is this file descriptor. */
 export const controlFd = 3;
+
+/**
+ * Calls `onLine` with each complete line of a text stream, however its chunks are cut.
+ * Both ends of the control channel read with it.
+ */
+export function splitLines(onLine: (line: string) => void): (chunk: string) => void {
+  let pending = '';
+  return (chunk) => {
+    let start = 0;
+    let newline = chunk.indexOf('\n');
+    while (newline !== -1) {
+      const line = start === 0 && pending ? pending + chunk.slice(0, newline) : chunk.slice(start, newline);
+      if (start === 0) pending = '';
+      onLine(line);
+      start = newline + 1;
+      newline = chunk.indexOf('\n', start);
+    }
+    pending += chunk.slice(start);
+  };
+}
