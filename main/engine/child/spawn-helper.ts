@@ -11,14 +11,18 @@ import type { SpawnReply, SpawnRequest } from '../spawn/spawn-protocol';
 
 const send = (reply: SpawnReply, handle?: Socket) => process.send?.(reply, handle);
 
+/** The engine sends the environment only when it changed. */
+let lastEnv: Record<string, string> | undefined;
+
 function start(request: SpawnRequest) {
   const { id } = request;
+  lastEnv = request.env ?? lastEnv;
   let child;
   try {
     child = spawn(request.file, request.args, {
       cwd: request.cwd,
-      env: request.env,
-      stdio: 'pipe',
+      env: lastEnv ?? process.env,
+      stdio: [request.noStdin ? 'ignore' : 'pipe', 'pipe', 'pipe'],
       detached: process.platform !== 'win32',
       windowsHide: true,
     });
@@ -28,10 +32,14 @@ function start(request: SpawnRequest) {
     return;
   }
   child.once('error', (err: NodeJS.ErrnoException) => {
-    if (child.pid === undefined) send({ id, type: 'error', errno: err.code ?? 'UNKNOWN', message: err.message });
+    if (child.pid === undefined)
+      send({ id, type: 'error', errno: err.code ?? 'UNKNOWN', message: err.message });
   });
   if (child.pid === undefined) return;
-  const streams = { stdin: child.stdin, stdout: child.stdout, stderr: child.stderr } as unknown as Record<string, Socket | null>;
+  const streams = { stdin: child.stdin, stdout: child.stdout, stderr: child.stderr } as unknown as Record<
+    string,
+    Socket | null
+  >;
   // Not one byte may be read here: stop reading before the event loop gets a chance to.
   for (const name of ['stdout', 'stderr']) {
     (streams[name] as unknown as { _handle?: { readStop(): void } })._handle?.readStop();

@@ -10,19 +10,42 @@ const maxDisplayBytes = 16 * 1024;
  * a flood of output costs one indexOf per line, never a string per line.
  */
 export class LineRing {
-  private readonly buffers: (Buffer | undefined)[];
-  private readonly starts: Int32Array;
-  private readonly ends: Int32Array;
-  private readonly times: Float64Array;
-  private readonly streams: Uint8Array;
+  // Allocated small and doubled up to `capacity` as lines come: most runs print a few lines, and
+  // a command pool or a spawn loop starts thousands of runs.
+  private buffers: (Buffer | undefined)[];
+  private starts: Int32Array;
+  private ends: Int32Array;
+  private times: Float64Array;
+  private streams: Uint8Array;
+  private size: number;
   private seq = 0;
 
   constructor(readonly capacity: number) {
-    this.buffers = new Array<Buffer | undefined>(capacity);
-    this.starts = new Int32Array(capacity);
-    this.ends = new Int32Array(capacity);
-    this.times = new Float64Array(capacity);
-    this.streams = new Uint8Array(capacity);
+    this.size = Math.min(capacity, 64);
+    this.buffers = new Array<Buffer | undefined>(this.size);
+    this.starts = new Int32Array(this.size);
+    this.ends = new Int32Array(this.size);
+    this.times = new Float64Array(this.size);
+    this.streams = new Uint8Array(this.size);
+  }
+
+  /** Doubles the slots; only before the first wrap, so every line still sits at slot = seq. */
+  private grow(): void {
+    const size = Math.min(this.capacity, this.size * 2);
+    const starts = new Int32Array(size);
+    const ends = new Int32Array(size);
+    const times = new Float64Array(size);
+    const streams = new Uint8Array(size);
+    starts.set(this.starts);
+    ends.set(this.ends);
+    times.set(this.times);
+    streams.set(this.streams);
+    this.starts = starts;
+    this.ends = ends;
+    this.times = times;
+    this.streams = streams;
+    this.buffers.length = size;
+    this.size = size;
   }
 
   get nextSeq(): number {
@@ -36,7 +59,8 @@ export class LineRing {
   push(stream: StreamName, buffer: Buffer, start: number, end: number, time: number): void {
     // A CRLF line ends without its CR.
     if (end > start && buffer[end - 1] === 13) end--;
-    const slot = this.seq % this.capacity;
+    if (this.seq === this.size && this.size < this.capacity) this.grow();
+    const slot = this.seq % this.size;
     this.buffers[slot] = buffer;
     this.starts[slot] = start;
     this.ends[slot] = end;
@@ -50,7 +74,7 @@ export class LineRing {
     const to = Math.min(this.seq, from + limit);
     const lines: OutputLine[] = [];
     for (let seq = from; seq < to; seq++) {
-      const slot = seq % this.capacity;
+      const slot = seq % this.size;
       const buffer = this.buffers[slot]!;
       const start = this.starts[slot]!;
       const end = this.ends[slot]!;

@@ -34,6 +34,8 @@ export class SpawnHelperClient {
   private helper: ChildProcess | null = null;
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
+  /** The environment the helper last received: it is not sent again while it stays the same. */
+  private lastEnv: Record<string, string> | null = null;
 
   constructor(private readonly helperPath: string) {}
 
@@ -50,7 +52,10 @@ export class SpawnHelperClient {
     });
     helper.on('message', (reply: SpawnReply, handle?: Socket) => this.onReply(reply, handle));
     helper.once('exit', () => {
-      if (this.helper === helper) this.helper = null;
+      if (this.helper === helper) {
+        this.helper = null;
+        this.lastEnv = null;
+      }
       for (const [id, waiting] of this.pending) {
         if (waiting.pid === undefined) waiting.reject(new SpawnFailure('EHELPER', 'the spawn helper exited'));
         else waiting.exit({ code: null, signal: null });
@@ -97,15 +102,21 @@ export class SpawnHelperClient {
     }
   }
 
-  spawn(request: Omit<SpawnRequest, 'op' | 'id'>): Promise<SpawnedChild> {
+  spawn(
+    request: Omit<SpawnRequest, 'op' | 'id' | 'env'> & { env: Record<string, string> },
+  ): Promise<SpawnedChild> {
     const helper = this.ensureHelper();
     const id = this.nextId++;
+    // The environment is most of a request (kilobytes of JSON): send it only when it changed.
+    const env = sameEnv(request.env, this.lastEnv) ? undefined : request.env;
+    this.lastEnv = request.env;
     return new Promise((resolve, reject) => {
       let exit!: Pending['exit'];
       const exited = new Promise<{ code: number | null; signal: string | null }>((done) => (exit = done));
       this.pending.set(id, { resolve, reject, handles: {}, exit, exited });
-      helper.send({ op: 'spawn', id, ...request } satisfies SpawnRequest, (error) => {
+      helper.send({ op: 'spawn', id, ...request, env } satisfies SpawnRequest, (error) => {
         if (!error) return;
+        this.lastEnv = null;
         this.pending.delete(id);
         reject(new SpawnFailure('EHELPER', `the spawn helper is unreachable: ${error.message}`));
       });
@@ -116,4 +127,14 @@ export class SpawnHelperClient {
     this.helper?.kill('SIGKILL');
     this.helper = null;
   }
+}
+
+function sameEnv(env: Record<string, string>, last: Record<string, string> | null): boolean {
+  if (!last) return false;
+  let count = 0;
+  for (const name in env) {
+    if (env[name] !== last[name]) return false;
+    count++;
+  }
+  return count === Object.keys(last).length;
 }

@@ -5,7 +5,10 @@ export interface SpawnRequest {
   file: string;
   args: string[];
   cwd: string;
-  env: Record<string, string>;
+  /** Omitted when it is the same as in the previous request: the helper keeps the last one. */
+  env?: Record<string, string>;
+  /** No stdin pipe: the child reads /dev/null (stdin closed from the start, nothing to write). */
+  noStdin?: boolean;
 }
 
 export type SpawnReply =

@@ -1,0 +1,50 @@
+"""Reference readers of the capture benchmark, each fed by capture_gen.py; prints one JSON line.
+
+  lines   Python's own line loop: `for line in Popen(...).stdout` (Popen's stdout is an os.pipe)
+  cat     `cat >/dev/null` reading a socketpair, the kind of pipe libuv (so the engine) gives a child
+  cat-pipe  `cat >/dev/null` reading an os.pipe, as in a shell pipeline
+"""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+
+
+def main() -> None:
+    mode, generator, total = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    gen = [sys.executable, generator, str(total)]
+    received = lines = 0
+    start = time.perf_counter()
+    if mode == "lines":
+        with subprocess.Popen(gen, stdout=subprocess.PIPE) as proc:
+            for _line in proc.stdout:
+                lines += 1
+        code = proc.returncode
+        received = lines * 100  # capture_gen.py writes 100-byte lines
+    else:
+        if mode == "cat":
+            read_end, write_end = socket.socketpair()
+            read_fd, write_fd = read_end.fileno(), write_end.fileno()
+        else:
+            read_fd, write_fd = os.pipe()
+        producer = subprocess.Popen(gen, stdout=write_fd)
+        consumer = subprocess.Popen(["cat"], stdin=read_fd, stdout=subprocess.DEVNULL)
+        if mode == "cat":
+            read_end.close()
+            write_end.close()
+        else:
+            os.close(read_fd)
+            os.close(write_fd)
+        code = producer.wait() or consumer.wait()
+        received = total
+    seconds = time.perf_counter() - start
+    if code != 0 or received != total:
+        raise SystemExit(f"{mode}: exit {code}, {received} of {total} bytes")
+    print(json.dumps({"mode": mode, "seconds": seconds, "bytes": received, "lines": lines}))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,138 @@
+import { closeSync, open, write, writev } from 'node:fs';
+
+interface Segment {
+  buffer: Buffer;
+  start: number;
+  end: number;
+}
+
+/**
+ * Appends byte ranges to a log file: one write in flight at a time, and whatever queued up
+ * meanwhile goes out in the next one (one writev), so a flood costs few system calls and the
+ * reader never waits for the disk. The ranges are not copied: the caller must leave those bytes
+ * alone until they are written (`settled` says how far that is).
+ */
+export class LogWriter {
+  /** Bytes accepted and not yet on disk. */
+  unwritten = 0;
+  /** Bytes accepted so far, and of those, how many are done with (written, or dropped after an error). */
+  accepted = 0;
+  settled = 0;
+  /** Set when the log could not be opened or written (a full disk): capture goes on in memory. */
+  error: string | null = null;
+  /** Resolves once `end()` was called, every byte is written and the file is closed. */
+  readonly finished: Promise<void>;
+  private fd: number | null = null;
+  private opening = true;
+  private busy = false;
+  private ending = false;
+  private closing = false;
+  private segments: Segment[] = [];
+  private resolveFinished!: () => void;
+
+  constructor(
+    path: string,
+    private readonly onProgress: () => void,
+  ) {
+    this.finished = new Promise((resolve) => (this.resolveFinished = resolve));
+    // Opened asynchronously: creating a file can take a third of a millisecond (a busy disk, a
+    // big log folder), and it happens while the child is being spawned. Closed synchronously: by
+    // then every write is done, and a close is cheaper than a thread-pool round trip.
+    open(path, 'w', (error, fd) => {
+      this.opening = false;
+      if (error) this.fail(error);
+      else this.fd = fd;
+      this.kick();
+    });
+  }
+
+  write(buffer: Buffer, start: number, end: number): void {
+    if (end <= start || this.ending) return;
+    this.accepted += end - start;
+    if (this.error !== null) {
+      this.settled = this.accepted;
+      return;
+    }
+    this.unwritten += end - start;
+    const last = this.segments[this.segments.length - 1];
+    if (last && last.buffer === buffer && last.end === start) last.end = end;
+    else this.segments.push({ buffer, start, end });
+    this.kick();
+  }
+
+  end(): void {
+    this.ending = true;
+    this.kick();
+  }
+
+  private fail(error: NodeJS.ErrnoException): void {
+    this.error = `${error.code ?? 'EIO'}: ${error.message}`;
+    this.segments = [];
+    this.unwritten = 0;
+    this.settled = this.accepted;
+  }
+
+  private kick(): void {
+    if (this.opening || this.busy || this.closing) return;
+    if (this.segments.length === 0 || this.fd === null) {
+      if (this.ending) this.close();
+      return;
+    }
+    const batch = this.segments;
+    this.segments = [];
+    this.busy = true;
+    let total = 0;
+    for (const segment of batch) total += segment.end - segment.start;
+    const done = (error: NodeJS.ErrnoException | null, written: number) => {
+      this.busy = false;
+      if (error) this.fail(error);
+      else {
+        this.unwritten -= written;
+        this.settled += written;
+        if (written < total) this.segments = [...remainder(batch, written), ...this.segments];
+      }
+      this.onProgress();
+      this.kick();
+    };
+    if (batch.length === 1) {
+      const only = batch[0]!;
+      write(this.fd, only.buffer, only.start, total, null, done);
+    } else {
+      writev(
+        this.fd,
+        batch.map((segment) => segment.buffer.subarray(segment.start, segment.end)),
+        null,
+        done,
+      );
+    }
+  }
+
+  private close(): void {
+    this.closing = true;
+    if (this.fd !== null) {
+      try {
+        closeSync(this.fd);
+      } catch {
+        // Every write has completed: nothing is lost if closing reports an error.
+      }
+      this.fd = null;
+    }
+    this.resolveFinished();
+  }
+}
+
+/** What is left of `batch` after its first `written` bytes (a short write). */
+function remainder(batch: Segment[], written: number): Segment[] {
+  const rest: Segment[] = [];
+  let skip = written;
+  for (const segment of batch) {
+    const length = segment.end - segment.start;
+    if (skip >= length) {
+      skip -= length;
+      continue;
+    }
+    rest.push({ buffer: segment.buffer, start: segment.start + skip, end: segment.end });
+    skip = 0;
+  }
+  return rest;
+}
