@@ -193,7 +193,8 @@ describe('output capture', () => {
   });
 
   it('numbers lines of both streams in one sequence, in order', async () => {
-    const run = await launch('sh', ['-c', 'echo one; echo two >&2; sleep 0.1; echo three']);
+    // Pauses between writes: two pipes written at the same instant may be read in either order.
+    const run = await launch('sh', ['-c', 'echo one; sleep 0.2; echo two >&2; sleep 0.2; echo three']);
     await engine.join(run.id, 10_000);
     const lines = engine.readOutput(run.id, 0, 10).lines;
     expect(lines.map((line) => [line.seq, line.stream, line.text])).toEqual([
