@@ -17,8 +17,11 @@ export const stopCause = z.enum(['terminate', 'kill', 'timeout', 'shutdown']);
 export const exitInfo = z.object({
   code: z.number().int().nullable(),
   signal: z.string().nullable(),
-  /** As Python's `Popen.returncode` / `Process.exitcode`: the code, or minus the signal number. */
-  exitcode: z.number().int(),
+  /**
+   * As Python's `Popen.returncode` / `Process.exitcode`: the code, or minus the signal number;
+   * null when the exit status could not be known (the spawn helper that waited for it died).
+   */
+  exitcode: z.number().int().nullable(),
   meaning: z.string(),
   stoppedBy: stopCause.nullable(),
 });

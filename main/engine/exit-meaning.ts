@@ -51,7 +51,11 @@ export function describeExit(code: number | null, signal: string | null, stopped
     const meaning = signalMeanings[signal] ?? `stopped by ${signal}`;
     return { code, signal, exitcode: -signalNumber(signal), meaning: `${meaning}${by}`, stoppedBy };
   }
-  const exitcode = code ?? 0;
+  if (code === null) {
+    // The process is gone but how it ended was lost with the process that started it.
+    return { code, signal, exitcode: null, meaning: 'ended, but its exit status is unknown', stoppedBy };
+  }
+  const exitcode = code;
   let meaning = codeMeanings[exitcode];
   if (!meaning && exitcode > 128 && exitcode < 128 + 65) {
     const name = signalName(exitcode - 128);

@@ -48,6 +48,20 @@ export function treeExists(pgid: number): boolean {
   });
 }
 
+/** True while the process exists and is not a zombie. */
+export function processAlive(pid: number): boolean {
+  if (hasProc) {
+    const stat = readStat(pid);
+    return stat !== null && stat.state !== 'Z';
+  }
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 /**
  * Whether a group id still names the group a run started at `startedAt`: once a group is empty
  * its id may be reused, and a new leader with that pid started later is someone else's.

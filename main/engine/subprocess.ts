@@ -112,9 +112,15 @@ export async function launchCommand(
   if (params.timeoutMs !== undefined) {
     timer = setTimeout(() => void run.stop('timeout', options.graceMs).catch(() => {}), params.timeoutMs);
   }
-  void child.exited.then(({ code, signal }) => {
+  void child.exited.then(({ code, signal, unknown }) => {
     clearTimeout(timer);
-    void run.leaderExited(code, signal, drained);
+    const lost = {
+      error: {
+        code: 'unavailable' as const,
+        message: 'Forkscope’s spawn helper stopped while this ran, so its exit status is unknown.',
+      },
+    };
+    void run.leaderExited(code, signal, drained, () => (unknown ? lost : {}));
   });
   return run.snapshot();
 }

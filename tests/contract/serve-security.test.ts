@@ -124,6 +124,21 @@ describe('stopping serve mode', () => {
   });
 });
 
+describe('a crash of serve mode', () => {
+  it('takes the commands it started with it, even when SIGKILLed', async () => {
+    const serve = await startServe();
+    const { client, close } = await connectClient(serve);
+    const run = await client.call('runs.launch', {
+      program: 'sh',
+      args: ['-c', 'sleep 1000 & sleep 1000 & wait'],
+    });
+    await eventually(() => liveGroupMembers(run.pid!).length === 3, 10_000, 'three members');
+    close();
+    await serve.stop('SIGKILL');
+    await eventually(() => liveGroupMembers(run.pid!).length === 0, 10_000, 'an empty group');
+  });
+});
+
 function liveGroupMembers(pgid: number): string[] {
   const out = execFileSync('ps', ['-e', '-o', 'pid=,pgid=,stat='], { encoding: 'utf8' });
   return out

@@ -246,3 +246,23 @@ function liveMembers(pgid: number): number[] {
   }
   return pids;
 }
+
+describe('the spawn helper', () => {
+  it('if it dies, running commands are not reported as successes, and can still be stopped', async () => {
+    const own = createTestEngine();
+    try {
+      const run = await own.launch({ program: 'sleep', args: ['300'], shell: false, closeStdin: true });
+      process.kill(own.helperPids[0]!, 'SIGKILL');
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(own.run(run.id).snapshot().state).toBe('running');
+      const ended = await own.kill(run.id);
+      expect(ended.exit?.exitcode).toBeNull();
+      expect(ended.exit?.meaning).toMatch(/exit status is unknown/);
+      expect(ended.error?.code).toBe('unavailable');
+      const next = await own.launch({ program: 'true', args: [], shell: false, closeStdin: true });
+      expect((await own.join(next.id, 10_000)).exit?.exitcode).toBe(0);
+    } finally {
+      await own.shutdown();
+    }
+  });
+});

@@ -11,6 +11,9 @@ import type { SpawnReply, SpawnRequest } from '../spawn/spawn-protocol';
 
 const send = (reply: SpawnReply, handle?: Socket) => process.send?.(reply, handle);
 
+/** Children still running: if the engine dies, they must not outlive it. */
+const running = new Set<number>();
+
 /** The engine sends the environment only when it changed. */
 let lastEnv: Record<string, string> | undefined;
 
@@ -49,11 +52,33 @@ function start(request: SpawnRequest) {
     const stream = streams[name];
     if (stream) send({ id, type: 'stdio', stream: name }, stream);
   }
-  child.once('exit', (code, signal) => send({ id, type: 'exit', code, signal }));
+  const pid = child.pid;
+  running.add(pid);
+  child.once('exit', (code, signal) => {
+    running.delete(pid);
+    send({ id, type: 'exit', code, signal });
+  });
+}
+
+function signalGroups(signal: NodeJS.Signals) {
+  for (const pid of running) {
+    try {
+      process.kill(-pid, signal);
+    } catch {
+      // already gone
+    }
+  }
 }
 
 process.on('message', (message: SpawnRequest) => {
   if (message?.op === 'spawn') start(message);
 });
-// The engine going away (even killed) closes the IPC channel: leave with it.
-process.on('disconnect', () => process.exit(0));
+// The engine going away (even SIGKILLed) closes the IPC channel: take every child's process group
+// down (SIGTERM, a second of grace, SIGKILL), then leave.
+process.on('disconnect', () => {
+  signalGroups('SIGTERM');
+  setTimeout(() => {
+    signalGroups('SIGKILL');
+    process.exit(0);
+  }, 1000);
+});

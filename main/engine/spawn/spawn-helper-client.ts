@@ -1,5 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import type { Socket } from 'node:net';
+import { setTimeout as delay } from 'node:timers/promises';
+import { processAlive, signalTree } from '../lifetime';
 import type { SpawnReply, SpawnRequest } from './spawn-protocol';
 
 export interface SpawnedChild {
@@ -7,8 +9,14 @@ export interface SpawnedChild {
   stdin: Socket | null;
   stdout: Socket | null;
   stderr: Socket | null;
-  /** Resolves with how the child ended (null, null when the helper died and the exit is unknown). */
-  exited: Promise<{ code: number | null; signal: string | null }>;
+  /** Resolves with how the child ended; `unknown` when the helper died and could not tell. */
+  exited: Promise<ChildExit>;
+}
+
+export interface ChildExit {
+  code: number | null;
+  signal: string | null;
+  unknown?: boolean;
 }
 
 export class SpawnFailure extends Error {
@@ -25,8 +33,9 @@ interface Pending {
   reject(error: Error): void;
   pid?: number;
   handles: Partial<Record<'stdin' | 'stdout' | 'stderr', Socket>>;
-  exit: (value: { code: number | null; signal: string | null }) => void;
-  exited: Promise<{ code: number | null; signal: string | null }>;
+  handedOver: boolean;
+  exit: (value: ChildExit) => void;
+  exited: Promise<ChildExit>;
 }
 
 /** Starts commands through the small spawn helper process (see child/spawn-helper.ts for why). */
@@ -47,6 +56,9 @@ export class SpawnHelperClient {
     if (this.helper) return this.helper;
     const helper = fork(this.helperPath, [], {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      // Its own process group: a Ctrl-C in the terminal is for Forkscope, which then stops
+      // every run in order, not for the helper, whose death would lose their exit statuses.
+      detached: process.platform !== 'win32',
       execArgv: ['--max-semi-space-size=1'],
       serialization: 'json',
     });
@@ -57,9 +69,15 @@ export class SpawnHelperClient {
         this.lastEnv = null;
       }
       for (const [id, waiting] of this.pending) {
-        if (waiting.pid === undefined) waiting.reject(new SpawnFailure('EHELPER', 'the spawn helper exited'));
-        else waiting.exit({ code: null, signal: null });
         this.pending.delete(id);
+        if (!waiting.handedOver) {
+          // Started but not handed over: nobody could read it or stop it; stop it now.
+          if (waiting.pid !== undefined) signalTree(waiting.pid, 'SIGKILL');
+          waiting.reject(new SpawnFailure('EHELPER', 'the spawn helper exited while starting it'));
+        } else {
+          // Its exit status went with the helper: the run ends when the process is gone.
+          void whenGone(waiting.pid!).then(() => waiting.exit({ code: null, signal: null, unknown: true }));
+        }
       }
     });
     helper.unref();
@@ -86,6 +104,7 @@ export class SpawnHelperClient {
         if (handle) waiting.handles[reply.stream] = handle;
         // stderr is always the last handle sent: the child is now fully handed over.
         if (reply.stream === 'stderr') {
+          waiting.handedOver = true;
           waiting.resolve({
             pid: waiting.pid!,
             stdin: waiting.handles.stdin ?? null,
@@ -112,8 +131,8 @@ export class SpawnHelperClient {
     this.lastEnv = request.env;
     return new Promise((resolve, reject) => {
       let exit!: Pending['exit'];
-      const exited = new Promise<{ code: number | null; signal: string | null }>((done) => (exit = done));
-      this.pending.set(id, { resolve, reject, handles: {}, exit, exited });
+      const exited = new Promise<ChildExit>((done) => (exit = done));
+      this.pending.set(id, { resolve, reject, handles: {}, handedOver: false, exit, exited });
       helper.send({ op: 'spawn', id, ...request, env } satisfies SpawnRequest, (error) => {
         if (!error) return;
         this.lastEnv = null;
@@ -127,6 +146,10 @@ export class SpawnHelperClient {
     this.helper?.kill('SIGKILL');
     this.helper = null;
   }
+}
+
+async function whenGone(pid: number): Promise<void> {
+  while (processAlive(pid)) await delay(250);
 }
 
 function sameEnv(env: Record<string, string>, last: Record<string, string> | null): boolean {
