@@ -2,9 +2,20 @@ import { ForkscopeError, isForkscopeError, type ErrorInfo } from './errors';
 import { maxFrameBytes, requestFrame, type ResponseFrame } from './frames';
 import { isMethodName, methods, type MethodName, type MethodOutput, type MethodParsedInput } from './index';
 
+/** What a handler knows of the call beside its input. */
+export interface CallContext {
+  /** Aborted when the connection that made the call goes away: a waiting handler should stop waiting. */
+  signal: AbortSignal;
+}
+
 export type Handlers = {
-  [M in MethodName]: (input: MethodParsedInput<M>) => Promise<MethodOutput<M>> | MethodOutput<M>;
+  [M in MethodName]: (
+    input: MethodParsedInput<M>,
+    context: CallContext,
+  ) => Promise<MethodOutput<M>> | MethodOutput<M>;
 };
+
+const detached: CallContext = { signal: new AbortController().signal };
 
 export interface DispatcherOptions {
   /** Told about errors that are not ForkscopeErrors: bugs, to be logged by the host. */
@@ -16,7 +27,7 @@ export interface DispatcherOptions {
  * Input is validated here, once, with the contract's schema; handlers get typed, valid input.
  */
 export function createDispatcher(handlers: Handlers, options: DispatcherOptions = {}) {
-  async function call(name: string, params: unknown): Promise<unknown> {
+  async function call(name: string, params: unknown, context: CallContext = detached): Promise<unknown> {
     if (!isMethodName(name))
       throw new ForkscopeError('unknown-method', `There is no method named "${name}".`);
     const parsed = methods[name].input.safeParse(params);
@@ -28,8 +39,8 @@ export function createDispatcher(handlers: Handlers, options: DispatcherOptions 
         `Invalid parameters for ${name}: ${first?.message ?? 'rejected'}${where}.`,
       );
     }
-    const handler = handlers[name] as (input: unknown) => unknown;
-    return await handler(parsed.data);
+    const handler = handlers[name] as (input: unknown, context: CallContext) => unknown;
+    return await handler(parsed.data, context);
   }
 
   function toErrorInfo(name: string, error: unknown): ErrorInfo {
@@ -40,7 +51,7 @@ export function createDispatcher(handlers: Handlers, options: DispatcherOptions 
   }
 
   /** Handles one frame already decoded from its transport's encoding. */
-  async function handleFrame(frame: unknown): Promise<ResponseFrame> {
+  async function handleFrame(frame: unknown, context: CallContext = detached): Promise<ResponseFrame> {
     const request = requestFrame.safeParse(frame);
     if (!request.success) {
       const id = typeof (frame as { id?: unknown })?.id === 'number' ? (frame as { id: number }).id : null;
@@ -53,7 +64,7 @@ export function createDispatcher(handlers: Handlers, options: DispatcherOptions 
     }
     const { id, method, params } = request.data;
     try {
-      const result = await call(method, params);
+      const result = await call(method, params, context);
       return { t: 'res', id, ok: true, result: result ?? null };
     } catch (error) {
       return { t: 'res', id, ok: false, error: toErrorInfo(method, error) };
@@ -61,7 +72,7 @@ export function createDispatcher(handlers: Handlers, options: DispatcherOptions 
   }
 
   /** Handles one text frame: size and JSON are checked before anything else. */
-  async function handleText(text: string): Promise<ResponseFrame> {
+  async function handleText(text: string, context: CallContext = detached): Promise<ResponseFrame> {
     if (text.length > maxFrameBytes) {
       return {
         t: 'res',
@@ -81,7 +92,7 @@ export function createDispatcher(handlers: Handlers, options: DispatcherOptions 
         error: { code: 'bad-frame', message: 'A request must be JSON.' },
       };
     }
-    return handleFrame(frame);
+    return handleFrame(frame, context);
   }
 
   return { call, handleFrame, handleText };

@@ -7,13 +7,16 @@ import type { Host } from './host';
  */
 export function openConnection(host: Host, send: (frame: ServerFrame) => void) {
   let open = true;
+  const cancel = new AbortController();
+  const context = { signal: cancel.signal };
   const deliver = (frame: ServerFrame) => open && send(frame);
   const unsubscribe = host.subscribe((name, payload) => deliver({ t: 'evt', name, payload }));
   return {
-    receiveText: async (text: string) => deliver(await host.dispatcher.handleText(text)),
-    receiveFrame: async (frame: unknown) => deliver(await host.dispatcher.handleFrame(frame)),
+    receiveText: async (text: string) => deliver(await host.dispatcher.handleText(text, context)),
+    receiveFrame: async (frame: unknown) => deliver(await host.dispatcher.handleFrame(frame, context)),
     close() {
       open = false;
+      cancel.abort();
       unsubscribe();
     },
   };
