@@ -9,7 +9,7 @@
  * travel as JSON text the broker never parses.
  */
 import { connect, type Socket } from 'node:net';
-import { decodeItem, Frame, FrameReader, FrameWriter, ItemTag } from '../queue/frames';
+import { decodeItem, Frame, FrameWriter, ItemTag, SlabReader, slabPool } from '../queue/frames';
 import type { BrokerAddress } from '../queue/broker';
 import {
   brokerPathEnv,
@@ -92,8 +92,14 @@ class BrokerLink {
     number,
     { ids: number[]; items: Buffer[]; head: number; batch: number }
   >();
-  /** Queues with a read-ahead get in flight. */
-  private readonly prefetching = new Set<number>();
+  /** Queues with a read-ahead get in flight: the request, until the last part of its lease is in. */
+  private readonly prefetching = new Map<number, number>();
+  /** Queues whose lease is arriving in parts, the last one not in yet. */
+  private readonly streaming = new Set<number>();
+  /** Gets of the program waiting for an item, per queue. */
+  private readonly getting = new Map<number, number>();
+  /** Gets of the program waiting for items already on their way (`expecting`). */
+  private readonly nudges = new Map<number, (() => void)[]>();
   private readonly acks = new Map<number, number[]>();
   readonly notices = new Map<number, QueueError>();
   private nextReq = 1;
@@ -101,10 +107,13 @@ class BrokerLink {
   private broken: QueueError | null = null;
 
   constructor(address: BrokerAddress, refs: number[]) {
-    this.socket = connect(address.path);
+    // The socket reads in place into large slabs: a lease's items are views, never joined or copied.
+    const reader = new SlabReader((type, body) => this.onFrame(type, body));
+    this.socket = connect({
+      path: address.path,
+      onread: { buffer: () => reader.buffer(), callback: (n: number) => reader.landed(n) },
+    });
     this.socket.setNoDelay?.(true);
-    const reader = new FrameReader((type, body) => this.onFrame(type, body));
-    this.socket.on('data', (chunk: Buffer) => reader.push(chunk));
     this.socket.on('error', () => {});
     this.socket.on('close', () => this.fail());
     const hello = JSON.stringify({ secret: address.secret, pid: process.pid, refs });
@@ -121,6 +130,9 @@ class BrokerLink {
     );
     for (const waiter of this.pending.values()) waiter.reject(this.broken);
     this.pending.clear();
+    this.prefetching.clear();
+    this.streaming.clear();
+    for (const ref of [...this.nudges.keys()]) this.nudge(ref);
   }
 
   check(ref: number): void {
@@ -161,7 +173,7 @@ class BrokerLink {
     if (this.writer.length > 0 && !this.socket.destroyed) {
       const chunk = this.writer.take();
       this.socket.write(chunk, () => {
-        this.writer.recycle(chunk);
+        this.writer.written(chunk);
         callback?.();
       });
     } else if (callback && this.socket.writableLength > 0 && !this.socket.destroyed)
@@ -230,17 +242,17 @@ class BrokerLink {
     }
     // Streaming (big batches): ask for the next batch while this one is being used, without
     // waiting in the broker (block=false), so a consumer is never shown blocked by a read-ahead.
-    if (
-      buffer.batch >= 8 &&
-      buffer.ids.length - buffer.head <= buffer.batch / 2 &&
-      !this.prefetching.has(ref)
-    ) {
-      this.prefetching.add(ref);
+    if (buffer.batch >= 8 && buffer.ids.length - buffer.head <= buffer.batch / 2 && !this.expecting(ref)) {
       const req = this.nextReq++;
+      this.prefetching.set(ref, req);
       this.writeGet(req, ref, { block: false });
+      // Items end the read-ahead with their last part (onFrame); Empty ends it here.
       this.pending.set(req, {
-        resolve: () => this.prefetching.delete(ref),
-        reject: () => this.prefetching.delete(ref),
+        resolve: () => {},
+        reject: () => {
+          this.prefetching.delete(ref);
+          this.nudge(ref);
+        },
       });
       // The program may keep taking from the buffer without yielding: send now.
       this.flush();
@@ -249,16 +261,46 @@ class BrokerLink {
     if (!acks) this.acks.set(ref, (acks = []));
     acks.push(id);
     this.flushSoon();
-    return { hit: true, value: decodeItem(item) };
+    const value = decodeItem(item);
+    slabPool.release(item);
+    return { hit: true, value };
+  }
+
+  /** Items for `ref` are on their way without waiting in the broker: a read-ahead, or the rest of a lease. */
+  private expecting(ref: number): boolean {
+    return this.prefetching.has(ref) || this.streaming.has(ref);
+  }
+
+  /** Wakes the gets waiting for items of `ref` (some arrived, or none will). */
+  private nudge(ref: number): void {
+    const waiting = this.nudges.get(ref);
+    if (!waiting) return;
+    this.nudges.delete(ref);
+    for (const wake of waiting) wake();
   }
 
   async get(ref: number, options: BlockOptions): Promise<unknown> {
-    const local = this.takeLocal(ref);
-    if (local.hit) return local.value;
-    await this.request(ref, (req) => this.writeGet(req, ref, options));
-    const taken = this.takeLocal(ref);
-    // Another get of this process may have taken the batch first: ask again.
-    return taken.hit ? taken.value : this.get(ref, options);
+    for (;;) {
+      const local = this.takeLocal(ref);
+      if (local.hit) return local.value;
+      // Counted while waiting: a recall does not take back the items this get is about to take.
+      this.getting.set(ref, (this.getting.get(ref) ?? 0) + 1);
+      try {
+        // Items are coming: take them rather than ask again. A blocking get sent now would be
+        // answered after them, and could wait in the broker while they sit here unused.
+        if (this.expecting(ref)) {
+          await new Promise<void>((wake) => {
+            const waiting = this.nudges.get(ref);
+            if (waiting) waiting.push(wake);
+            else this.nudges.set(ref, [wake]);
+          });
+          this.check(ref);
+        } else await this.request(ref, (req) => this.writeGet(req, ref, options));
+      } finally {
+        this.getting.set(ref, this.getting.get(ref)! - 1);
+      }
+      // Another get of this process may have taken the batch first: then it asks again.
+    }
   }
 
   private writeGet(req: number, ref: number, options: BlockOptions): void {
@@ -290,18 +332,31 @@ class BrokerLink {
     switch (type) {
       case Frame.items: {
         const req = body.readUInt32LE(0);
-        const buffer = this.buffer(body.readUInt32LE(4));
+        const ref = body.readUInt32LE(4);
+        const buffer = this.buffer(ref);
         const n = body.readUInt32LE(8);
-        buffer.batch = n;
-        let off = 12;
+        const more = body.readUInt32LE(12);
+        let off = 16 + 8 * n;
         for (let k = 0; k < n; k++) {
-          const id = body.readUInt32LE(off);
-          const length = body.readUInt32LE(off + 4);
-          buffer.ids.push(id);
-          buffer.items.push(body.subarray(off + 8, off + 8 + length));
-          off += 8 + length;
+          const length = body.readUInt32LE(20 + 8 * k);
+          const item = body.subarray(off, off + length);
+          // Held until handed out (or given back): its slab is reused after that.
+          slabPool.retain(item);
+          buffer.ids.push(body.readUInt32LE(16 + 8 * k));
+          buffer.items.push(item);
+          off += length;
         }
-        this.settle(req, true, null);
+        if (more > 0) this.streaming.add(ref);
+        else {
+          this.streaming.delete(ref);
+          if (this.prefetching.get(ref) === req) this.prefetching.delete(ref);
+        }
+        // The first part answers the get; the rest of the lease follows into the same buffer.
+        if (this.pending.has(req)) {
+          buffer.batch = n + more;
+          this.settle(req, true, null);
+        }
+        this.nudge(ref);
         return;
       }
       case Frame.reply:
@@ -319,9 +374,18 @@ class BrokerLink {
       case Frame.recall: {
         const ref = body.readUInt32LE(0);
         const buffer = this.buffers.get(ref);
-        if (!buffer || buffer.head >= buffer.ids.length) return;
-        const ids = buffer.ids.slice(buffer.head);
-        this.buffers.delete(ref);
+        if (!buffer) return;
+        // Items that gets of the program are waiting for are as good as got: they stay (given
+        // back, they could be leased to a process that is recalled in turn, back and forth).
+        const from = buffer.head + (this.getting.get(ref) ?? 0);
+        if (from >= buffer.ids.length) return;
+        const ids = buffer.ids.slice(from);
+        for (let k = from; k < buffer.items.length; k++) slabPool.release(buffer.items[k]!);
+        if (from === buffer.head) this.buffers.delete(ref);
+        else {
+          buffer.ids.length = from;
+          buffer.items.length = from;
+        }
         this.writeAcks();
         const start = this.writer.begin(Frame.giveBack, 8 + ids.length * 4);
         this.writer.u32(ref);

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type Server, type Socket } from 'node:net';
+import { createServer, type Server, Socket, type SocketConstructorOpts } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ForkscopeError } from '../../../contract/errors';
-import { Frame, FrameReader, FrameWriter } from './frames';
+import { Frame, FrameReader, FrameWriter, headerBytes, SlabReader, type OnFrame } from './frames';
 import type { BrokeredQueue, Holder } from './queue';
 
 export interface BrokerHooks {
@@ -41,10 +41,10 @@ export class QueueBroker {
       this.dir = mkdtempSync(join(tmpdir(), 'forkscope-q-'));
       this.address = { path: join(this.dir, 'broker.sock'), secret };
     }
-    this.server = createServer((socket) => {
-      const connection = new Connection(socket, this.hooks, secret);
+    this.server = createServer({ pauseOnConnect: true }, (accepted) => {
+      const connection = new Connection(accepted, this.hooks, secret);
       this.connections.add(connection);
-      socket.once('close', () => this.connections.delete(connection));
+      connection.socket.once('close', () => this.connections.delete(connection));
     });
     this.server.unref();
   }
@@ -64,32 +64,92 @@ export class QueueBroker {
 }
 
 const noTimeout = -1;
+/** A lease is sent in parts of about this size. */
+const partBytes = 128 * 1024;
+/** Items this large on average are written from their own buffers rather than copied. */
+const directItemBytes = 4096;
+
+/**
+ * The accepted socket, reading in place into the slab pool (see `SlabReader`): `net.Server` has no
+ * `onread` option, so the accepted handle (paused on connect, nothing read yet) is wrapped in a
+ * socket that has one, as `net.Socket` does for a handle it is given. Where the handle cannot be
+ * reached, the socket's own 'data' chunks are parsed instead (`FrameReader`).
+ */
+function readInPlace(accepted: Socket, onFrame: OnFrame, afterRead: () => void): Socket {
+  const handle = (accepted as unknown as { _handle?: object | null })._handle;
+  if (handle) {
+    const reader = new SlabReader(onFrame);
+    let socket: Socket | null = null;
+    let refused = false;
+    // A frame too large to be one (a peer that does not speak this protocol) ends the connection;
+    // whatever is still read lands in scratch space and is ignored.
+    const refuse = () => {
+      refused = true;
+      socket?.destroy();
+      return Buffer.allocUnsafe(64);
+    };
+    const options = {
+      handle,
+      onread: {
+        buffer: () => {
+          if (refused) return Buffer.allocUnsafe(64);
+          try {
+            return reader.buffer();
+          } catch {
+            return refuse();
+          }
+        },
+        callback: (n: number) => {
+          if (refused) return false;
+          try {
+            reader.landed(n);
+          } catch {
+            refuse();
+            return false;
+          }
+          afterRead();
+          return true;
+        },
+      },
+    };
+    socket = new Socket(options as SocketConstructorOpts);
+    return socket;
+  }
+  const reader = new FrameReader(onFrame);
+  accepted.on('data', (chunk: Buffer) => {
+    try {
+      reader.push(chunk);
+    } catch {
+      accepted.destroy();
+    }
+    afterRead();
+  });
+  accepted.resume();
+  return accepted;
+}
 
 class Connection implements Holder {
   actor = -1;
   readonly leasing = true;
+  readonly socket: Socket;
   private greeted = false;
-  private readonly reader: FrameReader;
-  private readonly writer = new FrameWriter(64 * 1024);
+  private readonly writer = new FrameWriter(256 * 1024);
   private readonly touched = new Set<BrokeredQueue>();
   private readonly refs = new Set<number>();
   private flushQueued = false;
   private gone = false;
 
   constructor(
-    private readonly socket: Socket,
+    accepted: Socket,
     private readonly hooks: BrokerHooks,
     private readonly secret: string,
   ) {
-    this.reader = new FrameReader((type, body) => this.onFrame(type, body));
-    socket.on('data', (chunk: Buffer) => {
-      try {
-        this.reader.push(chunk);
-      } catch {
-        socket.destroy();
-      }
-      this.settle();
-    });
+    const socket = readInPlace(
+      accepted,
+      (type, body) => this.onFrame(type, body),
+      () => this.settle(),
+    );
+    this.socket = socket;
     socket.on('error', () => {});
     socket.once('close', () => this.onClose());
   }
@@ -116,7 +176,9 @@ class Connection implements Holder {
 
   private flush(): void {
     this.flushQueued = false;
-    if (this.writer.length > 0 && !this.gone) this.socket.write(this.writer.take());
+    if (this.writer.length === 0 || this.gone) return;
+    const chunk = this.writer.take();
+    this.socket.write(chunk, () => this.writer.written(chunk));
   }
 
   private later(): void {
@@ -132,6 +194,15 @@ class Connection implements Holder {
   }
 
   private onFrame(type: number, body: Buffer): void {
+    if (this.gone) return;
+    try {
+      this.handleFrame(type, body);
+    } catch {
+      this.socket.destroy();
+    }
+  }
+
+  private handleFrame(type: number, body: Buffer): void {
     if (!this.greeted) {
       const hello =
         type === Frame.hello
@@ -169,7 +240,7 @@ class Connection implements Holder {
         const req = body.readUInt32LE(0);
         const timeout = body.readDoubleLE(8);
         const block = body[16] === 1;
-        // The item outlives this chunk while it waits for room: copy it.
+        // The item may wait for room: it gets bytes of its own rather than hold a slab.
         const item = Buffer.from(body.subarray(17));
         this.guard(req, () =>
           this.queue(body.readUInt32LE(4)).put(
@@ -271,41 +342,58 @@ class Connection implements Holder {
     this.later();
   }
 
+  /**
+   * A lease leaves in parts of about `partBytes`, so the child hands out the first items while the
+   * rest are on their way. A part of large items is written as its header and the items' own
+   * buffers (one writev, no copy); small items are copied into the writer's chunk.
+   */
   private sendItems(req: number, ref: number, ids: number[], items: Buffer[]): void {
-    let bytes = 12;
-    for (const item of items) bytes += 8 + item.length;
-    if (bytes > 256 * 1024 && !this.gone) {
-      // Large batches go out as one writev of headers and the items' own bytes: no copy.
-      this.flush();
-      const head = Buffer.allocUnsafe(17);
-      head.writeUInt32LE(bytes + 1, 0);
-      head[4] = Frame.items;
-      head.writeUInt32LE(req, 5);
-      head.writeUInt32LE(ref, 9);
-      head.writeUInt32LE(ids.length, 13);
-      this.socket.cork();
-      this.socket.write(head);
-      for (let k = 0; k < ids.length; k++) {
-        const itemHead = Buffer.allocUnsafe(8);
-        itemHead.writeUInt32LE(ids[k]!, 0);
-        itemHead.writeUInt32LE(items[k]!.length, 4);
-        this.socket.write(itemHead);
-        this.socket.write(items[k]!);
+    if (this.gone) return;
+    const count = ids.length;
+    let corked = false;
+    for (let k = 0; k < count;) {
+      let n = 0;
+      let bytes = 0;
+      while (k + n < count && (n === 0 || bytes < partBytes)) bytes += items[k + n++]!.length;
+      const head = 16 + 8 * n;
+      if (bytes >= n * directItemBytes) {
+        if (!corked) {
+          this.socket.cork();
+          corked = true;
+        }
+        this.flush();
+        const frame = Buffer.allocUnsafe(headerBytes + head);
+        frame.writeUInt32LE(1 + head + bytes, 0);
+        frame[4] = Frame.items;
+        frame.writeUInt32LE(req, 5);
+        frame.writeUInt32LE(ref, 9);
+        frame.writeUInt32LE(n, 13);
+        frame.writeUInt32LE(count - k - n, 17);
+        for (let j = 0; j < n; j++) {
+          frame.writeUInt32LE(ids[k + j]!, 21 + 8 * j);
+          frame.writeUInt32LE(items[k + j]!.length, 25 + 8 * j);
+        }
+        this.socket.write(frame);
+        for (let j = 0; j < n; j++) this.socket.write(items[k + j]!);
+      } else {
+        const start = this.writer.begin(Frame.items, head + bytes);
+        this.writer.u32(req);
+        this.writer.u32(ref);
+        this.writer.u32(n);
+        this.writer.u32(count - k - n);
+        for (let j = 0; j < n; j++) {
+          this.writer.u32(ids[k + j]!);
+          this.writer.u32(items[k + j]!.length);
+        }
+        for (let j = 0; j < n; j++) this.writer.bytes(items[k + j]!);
+        this.writer.end(start);
       }
+      k += n;
+    }
+    if (corked) {
+      this.flush();
       this.socket.uncork();
-      return;
-    }
-    const start = this.writer.begin(Frame.items, bytes);
-    this.writer.u32(req);
-    this.writer.u32(ref);
-    this.writer.u32(ids.length);
-    for (let k = 0; k < ids.length; k++) {
-      this.writer.u32(ids[k]!);
-      this.writer.u32(items[k]!.length);
-      this.writer.bytes(items[k]!);
-    }
-    this.writer.end(start);
-    this.later();
+    } else this.later();
   }
 
   private json(type: number, head: number, value: unknown): void {

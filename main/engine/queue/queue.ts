@@ -1,4 +1,5 @@
 import { ForkscopeError } from '../../../contract/errors';
+import { slabPool } from './frames';
 import { ItemLog, ItemState } from './item-log';
 
 /** Whoever takes items: a child's connection (which leases batches) or the engine itself. */
@@ -156,6 +157,8 @@ export class BrokeredQueue {
   accept(actor: number, item: Buffer, t: number): number {
     if (this.closed) throw this.closedError();
     const id = this.log.put(actor, t, item);
+    // A child's item is a view of the slab it was read into: held until it is got or lost.
+    slabPool.retain(item);
     this.payloads.set(id, item);
     this.ready.push(id);
     this.unfinished++;
@@ -300,8 +303,16 @@ export class BrokeredQueue {
     this.touch(t);
   }
 
-  private markGot(id: number, actor: number, t: number): void {
+  /** The item's bytes are not needed any more (got, or lost). */
+  private drop(id: number): void {
+    const item = this.payloads.get(id);
+    if (!item) return;
     this.payloads.delete(id);
+    slabPool.release(item);
+  }
+
+  private markGot(id: number, actor: number, t: number): void {
+    this.drop(id);
     this.log.got(id, actor, t);
     const who = this.participant(actor, t);
     who.gets++;
@@ -333,7 +344,7 @@ export class BrokeredQueue {
       if (!held.delete(id)) continue;
       this.leased--;
       if (this.closed) {
-        this.payloads.delete(id);
+        this.drop(id);
         this.log.lose(id, holderDied ? ItemState.lostHolderDied : ItemState.lostClosed, t);
         this.lost++;
       } else {
@@ -467,7 +478,7 @@ export class BrokeredQueue {
     let lostNow = 0;
     for (let k = this.head; k < this.ready.length; k++) {
       const id = this.ready[k]!;
-      this.payloads.delete(id);
+      this.drop(id);
       this.log.lose(id, ItemState.lostClosed, t);
       lostNow++;
     }
