@@ -11,15 +11,16 @@ export function createQueueHandlers(engine: Engine): QueueHandlers {
     'queues.get': ({ id }) => queues.info(id),
     'queues.create': (options) => queues.create(options),
     'queues.createPipe': (options) => queues.createPipe(options),
-    'queues.put': async ({ id, item, block, timeoutMs }) => ({
-      itemId: await queues.put(id, item, { block, timeoutMs }),
+    // A blocking call ends when its connection does: a reloaded page must not take an item it will never see.
+    'queues.put': async ({ id, item, block, timeoutMs }, { signal }) => ({
+      itemId: await queues.put(id, item, { block, timeoutMs, signal }),
     }),
-    'queues.take': async ({ id, block, timeoutMs }) => {
-      const { itemId, item } = await queues.get(id, { block, timeoutMs });
+    'queues.take': async ({ id, block, timeoutMs }, { signal }) => {
+      const { itemId, item } = await queues.get(id, { block, timeoutMs, signal });
       return { itemId, item: item as never };
     },
     'queues.taskDone': ({ id }) => (queues.taskDone(id), null),
-    'queues.join': async ({ id, timeoutMs }) => (await queues.join(id, timeoutMs), null),
+    'queues.join': async ({ id, timeoutMs }, { signal }) => (await queues.join(id, timeoutMs, signal), null),
     'queues.close': ({ id }) => ({ lost: queues.close(id) }),
     'queues.items': ({ id, from, limit, filter }) => queues.items(id, from, limit, filter),
     'queues.history': ({ id, limit }) => queues.history(id, limit),

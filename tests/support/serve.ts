@@ -87,5 +87,6 @@ export async function connectClient(
       return () => listeners.delete(listener);
     },
   });
+  socket.once('close', () => client.failPending('The connection closed.'));
   return { client, socket, close: () => socket.close() };
 }

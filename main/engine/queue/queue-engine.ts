@@ -38,6 +38,8 @@ interface PipeRecord {
 export interface Blocking {
   block?: boolean;
   timeoutMs?: number;
+  /** Aborted when the caller goes away: its wait ends with a Cancelled error. */
+  signal?: AbortSignal;
 }
 
 const mainActor = 0;
@@ -223,7 +225,15 @@ export class QueueEngine extends EventEmitter<QueueEngineEvents> {
     const queue = this.queue(id);
     const bytes = this.encode(item);
     return new Promise((resolve, reject) =>
-      queue.put(this.mainHolder, bytes, options.block ?? true, options.timeoutMs ?? -1, resolve, reject),
+      queue.put(
+        this.mainHolder,
+        bytes,
+        options.block ?? true,
+        options.timeoutMs ?? -1,
+        resolve,
+        reject,
+        options.signal,
+      ),
     );
   }
 
@@ -238,6 +248,7 @@ export class QueueEngine extends EventEmitter<QueueEngineEvents> {
         1,
         (ids, items) => resolve({ itemId: ids[0]!, item: decodeItem(items[0]!) }),
         reject,
+        options.signal,
       ),
     );
   }
@@ -250,9 +261,11 @@ export class QueueEngine extends EventEmitter<QueueEngineEvents> {
     this.queue(id).taskDone(mainActor);
   }
 
-  async join(id: string, timeoutMs?: number): Promise<void> {
+  async join(id: string, timeoutMs?: number, signal?: AbortSignal): Promise<void> {
     const queue = this.queue(id);
-    return new Promise((resolve, reject) => queue.join(this.mainHolder, timeoutMs ?? -1, resolve, reject));
+    return new Promise((resolve, reject) =>
+      queue.join(this.mainHolder, timeoutMs ?? -1, resolve, reject, signal),
+    );
   }
 
   close(id: string): number {

@@ -177,6 +177,7 @@ export class BrokeredQueue {
     timeoutMs: number,
     done: (id: number) => void,
     fail: (e: ForkscopeError) => void,
+    signal?: AbortSignal,
   ) {
     const t = Date.now();
     if (this.closed) return fail(this.closedError());
@@ -204,6 +205,7 @@ export class BrokeredQueue {
           `${this.describe()} stayed full (maxsize ${this.options.maxsize}) for ${timeoutMs} ms: the put gave up (Full). ` +
             'Is a consumer still getting from it?',
         ),
+      signal,
     );
     this.touch(t);
   }
@@ -216,6 +218,7 @@ export class BrokeredQueue {
     want: number,
     deliver: GetWaiter['deliver'],
     fail: (e: ForkscopeError) => void,
+    signal?: AbortSignal,
   ) {
     const t = Date.now();
     const waiter: GetWaiter = { kind: 'get', holder, since: t, timer: null, want, deliver, fail };
@@ -226,7 +229,7 @@ export class BrokeredQueue {
     }
     if (this.closed) return fail(this.closedError());
     if (!block || timeoutMs === 0) return fail(this.emptyError(null));
-    this.wait(this.getWaiters, waiter, timeoutMs, () => this.emptyError(timeoutMs));
+    this.wait(this.getWaiters, waiter, timeoutMs, () => this.emptyError(timeoutMs), signal);
     this.recallLeases(holder);
     this.touch(t);
   }
@@ -245,8 +248,22 @@ export class BrokeredQueue {
     waiter: W,
     timeoutMs: number,
     onTimeout: () => ForkscopeError,
+    signal?: AbortSignal,
   ): void {
     list.push(waiter);
+    // The caller went away (its connection closed): it must not take an item nobody will receive.
+    signal?.addEventListener(
+      'abort',
+      () => {
+        const at = list.indexOf(waiter);
+        if (at < 0) return;
+        list.splice(at, 1);
+        if (waiter.timer) clearTimeout(waiter.timer);
+        waiter.fail(new ForkscopeError('cancelled', 'The caller went away before the wait ended.'));
+        this.touch(Date.now());
+      },
+      { once: true },
+    );
     if (timeoutMs > 0) {
       waiter.timer = setTimeout(() => {
         const at = list.indexOf(waiter);
@@ -412,7 +429,13 @@ export class BrokeredQueue {
   }
 
   /** JoinableQueue.join(timeout): resolves once every item put has had its taskDone(). */
-  join(holder: Holder, timeoutMs: number, done: () => void, fail: (e: ForkscopeError) => void): void {
+  join(
+    holder: Holder,
+    timeoutMs: number,
+    done: () => void,
+    fail: (e: ForkscopeError) => void,
+    signal?: AbortSignal,
+  ): void {
     if (this.options.kind !== 'joinable') {
       return fail(
         new ForkscopeError(
@@ -432,6 +455,7 @@ export class BrokeredQueue {
           'timeout',
           `${this.describe()}.join() waited ${timeoutMs} ms: ${this.unfinished} item(s) still lack their taskDone().`,
         ),
+      signal,
     );
     this.touch(Date.now());
   }
