@@ -158,6 +158,14 @@ export class DescendantTracker extends EventEmitter<{ lanes: [LanesEvent] }> {
     tracked.changed.add(member.lane);
   }
 
+  /** A process first seen already dead: its lane ends no later than its run's. */
+  private endAsFound(tracked: Tracked, pid: number): void {
+    const member = tracked.live.get(pid);
+    if (!member) return;
+    const rootEnd = tracked.lanes.find((lane) => lane.root)?.end ?? Date.now();
+    this.end(tracked, member, Math.min(Date.now(), rootEnd), true);
+  }
+
   /** Is this process a member of the run's tree? Returns its depth, or -1. */
   private depthIn(tracked: Tracked, stat: ProcStat): number {
     const parent = tracked.live.get(stat.ppid);
@@ -168,7 +176,11 @@ export class DescendantTracker extends EventEmitter<{ lanes: [LanesEvent] }> {
 
   /** Adds members among these stats, parents before children whatever their pid order. */
   private adopt(tracked: Tracked, stats: ProcStat[]): void {
-    let pending = stats.filter((stat) => !tracked.live.has(stat.pid) && stat.state !== 'Z');
+    // Zombies count: a child that lived less than one sample and was never reaped (an orphan here,
+    // where PID 1 does not reap) is still seen, as a lane that has already ended.
+    let pending = stats.filter(
+      (stat) => !tracked.live.has(stat.pid) && !tracked.lanes.some((lane) => lane.pid === stat.pid),
+    );
     let progress = true;
     while (progress && pending.length > 0) {
       progress = false;
@@ -177,6 +189,7 @@ export class DescendantTracker extends EventEmitter<{ lanes: [LanesEvent] }> {
         const depth = this.depthIn(tracked, stat);
         if (depth >= 0) {
           this.join(tracked, stat, depth);
+          if (stat.state === 'Z') this.endAsFound(tracked, stat.pid);
           progress = true;
         } else rest.push(stat);
       }
