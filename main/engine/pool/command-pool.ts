@@ -217,19 +217,12 @@ export class CommandPool extends PoolBase {
     for (const listener of this.releaseListeners) listener(task);
   }
 
-  private maybeFinish(): void {
+  protected maybeFinish(): void {
     if (this.slots.some((slot) => slot.task !== null)) return;
     if (this.state === 'terminated' || this.halted || (this.state === 'closing' && this.queue.length === 0)) {
       if (this.state !== 'terminated') this.state = 'done';
       this.ended();
     }
-  }
-
-  close(): void {
-    if (this.state !== 'running') return;
-    this.state = 'closing';
-    this.markDirty();
-    this.maybeFinish();
   }
 
   async terminate(): Promise<void> {

@@ -404,7 +404,7 @@ export class FunctionPool extends PoolBase {
     if (worker.inflight.length === 1) this.begin(worker, task);
   }
 
-  private maybeFinish(): void {
+  protected maybeFinish(): void {
     if (this.state === 'closing' && this.queueHead >= this.queue.length) {
       for (const worker of this.active) {
         if (worker.state === 'ready' && !worker.retiring) {
@@ -506,13 +506,6 @@ export class FunctionPool extends PoolBase {
       const task = ready.shift()!;
       yield* await this.chunkResults(task);
     }
-  }
-
-  close(): void {
-    if (this.state !== 'running') return;
-    this.state = 'closing';
-    this.markDirty();
-    this.maybeFinish();
   }
 
   async terminate(): Promise<void> {

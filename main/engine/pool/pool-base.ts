@@ -119,7 +119,16 @@ export abstract class PoolBase extends EventEmitter<PoolEvents> {
   protected abstract lanes(): PoolLane[];
   protected abstract options(): PoolRecord['options'];
   abstract detail(id: number): TaskDetail;
-  abstract close(): void;
+  /** Settles the pool once it is closing and nothing is left to run. */
+  protected abstract maybeFinish(): void;
+
+  /** Python's close(): no new tasks; the pool finishes when the queued ones are done. */
+  close(): void {
+    if (this.state !== 'running') return;
+    this.state = 'closing';
+    this.markDirty();
+    this.maybeFinish();
+  }
   abstract terminate(): Promise<void>;
   /** Tasks in the order the job log lists them. */
   abstract logOrder(): Task[];

@@ -1,6 +1,7 @@
 import type { CreatePoolParams, PoolRecord, TaskDetail, TaskSummary } from '../../../../contract';
 import { api, onConnectionOpen } from '../../api.svelte';
 import { alerts } from '../../shell/alerts.svelte';
+import { oncePerFrame } from '../../components/once-per-frame';
 
 /**
  * Every pool and its tasks. Task summaries live in plain arrays indexed by task id (10,000 of
@@ -14,7 +15,7 @@ class PoolsStore {
   detail = $state.raw<TaskDetail | null>(null);
   version = $state(0);
   readonly #tasks = new Map<string, TaskSummary[]>();
-  #frame: number | null = null;
+  readonly #bump = oncePerFrame(() => this.version++);
   #loadedAt = 0;
 
   constructor() {
@@ -43,18 +44,6 @@ class PoolsStore {
     let list = this.#tasks.get(poolId);
     if (!list) this.#tasks.set(poolId, (list = []));
     return list;
-  }
-
-  #bump(): void {
-    if (this.#frame !== null) return;
-    const tick = () => {
-      this.#frame = null;
-      this.version++;
-    };
-    this.#frame =
-      typeof requestAnimationFrame === 'function'
-        ? requestAnimationFrame(tick)
-        : (setTimeout(tick, 16) as never);
   }
 
   #upsert(record: PoolRecord): void {

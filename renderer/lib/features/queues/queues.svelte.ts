@@ -9,6 +9,7 @@ import type {
 } from '../../../../contract';
 import { api, onConnectionOpen } from '../../api.svelte';
 import { alerts } from '../../shell/alerts.svelte';
+import { oncePerFrame } from '../../components/once-per-frame';
 
 const keepMarks = 5000;
 const keepDepth = 4000;
@@ -31,7 +32,7 @@ class QueuesStore {
   readonly #marks = new Map<string, QueueMark[]>();
   readonly #depth = new Map<string, DepthSample[]>();
   readonly #actors = new Map<string, ActorInfo[]>();
-  #frame: number | null = null;
+  readonly #bump = oncePerFrame(() => this.version++);
   #itemsTimer: ReturnType<typeof setTimeout> | null = null;
   #loadedAt = 0;
 
@@ -77,18 +78,6 @@ class QueuesStore {
     let list = map.get(id);
     if (!list) map.set(id, (list = []));
     return list;
-  }
-
-  #bump(): void {
-    if (this.#frame !== null) return;
-    const tick = () => {
-      this.#frame = null;
-      this.version++;
-    };
-    this.#frame =
-      typeof requestAnimationFrame === 'function'
-        ? requestAnimationFrame(tick)
-        : (setTimeout(tick, 16) as never);
   }
 
   #upsert(info: QueueInfo): void {
