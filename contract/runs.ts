@@ -115,11 +115,16 @@ export type ProcessParams = z.input<typeof processParams>;
 
 const byId = z.object({ id: runId });
 
+/** Each stream's last line while it has no newline yet (a prompt, a progress bar), or null. */
+export const unfinishedLines = z.object({ stdout: z.string().nullable(), stderr: z.string().nullable() });
+export type UnfinishedLines = z.infer<typeof unfinishedLines>;
+
 export const readOutputResult = z.object({
   lines: z.array(outputLine),
   /** The oldest sequence number still held in memory; older lines are only in the log on disk. */
   firstSeq: z.number().int(),
   nextSeq: z.number().int(),
+  unfinished: unfinishedLines,
 });
 export type ReadOutputResult = z.infer<typeof readOutputResult>;
 
@@ -187,6 +192,7 @@ export const runEvents = {
       id: runId,
       lines: z.array(outputLine),
       skipped: z.number().int(),
+      unfinished: unfinishedLines,
       stdout: z.object({ bytes: z.number(), lines: z.number() }),
       stderr: z.object({ bytes: z.number(), lines: z.number() }),
     }),

@@ -20,7 +20,8 @@ export function startPublisher(engine: Engine, publish: Publish, options: Publis
   const maxLines = options.maxLinesPerBatch ?? 500;
   const changedRuns = new Map<string, EventPayload<'runs.updated'>>();
   const outputRuns = new Set<string>();
-  const sentSeq = new Map<string, number>();
+  /** Per run: the next line not sent yet, and the unfinished lines as last sent. */
+  const sent = new Map<string, { seq: number; unfinished: string }>();
   let timer: NodeJS.Timeout | null = null;
 
   const schedule = () => {
@@ -34,17 +35,21 @@ export function startPublisher(engine: Engine, publish: Publish, options: Publis
     } catch {
       return;
     }
-    const from = sentSeq.get(id) ?? 0;
+    const from = sent.get(id)?.seq ?? 0;
     const next = run.capture.nextSeq;
-    if (next <= from) return;
+    const unfinished = run.capture.unfinished();
+    const unfinishedKey = JSON.stringify(unfinished);
+    if (next <= from && unfinishedKey === (sent.get(id)?.unfinished ?? '{"stdout":null,"stderr":null}'))
+      return;
     const start = Math.max(from, next - maxLines);
     const { lines } = run.capture.read(start, maxLines);
-    sentSeq.set(id, next);
+    sent.set(id, { seq: next, unfinished: unfinishedKey });
     const stats = run.capture.stats();
     publish('runs.output', {
       id,
       lines,
       skipped: start - from,
+      unfinished,
       stdout: { bytes: stats.stdout.bytes, lines: stats.stdout.lines },
       stderr: { bytes: stats.stderr.bytes, lines: stats.stderr.lines },
     });

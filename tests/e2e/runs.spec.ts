@@ -58,6 +58,18 @@ test('stdin: send three lines to sort, close stdin, see them sorted', async ({ a
   await expect(page.getByText('stdin is closed')).toBeVisible();
 });
 
+test('an interactive program: its prompt shows before the newline, the answer goes to stdin', async ({
+  app: _app,
+  page,
+}) => {
+  await launch(page, 'python3', ['-c', "name = input('Name? '); print('Hello, ' + name + '!')"]);
+  await expect(consolePanel(page)).toContainText('Name?');
+  await page.getByLabel('Text for stdin').fill('Ada');
+  await page.getByRole('button', { name: 'Send', exact: true }).click();
+  await expect(page.getByText(/Exit code 0:\s*success/)).toBeVisible();
+  await expect(consolePanel(page)).toContainText('Name? Hello, Ada!');
+});
+
 test('Terminate stops a sleeping command with SIGTERM, explained', async ({ app: _app, page }) => {
   await launch(page, 'sleep', ['100']);
   const terminate = page.getByRole('button', { name: 'Terminate' });

@@ -205,6 +205,16 @@ describe('output capture', () => {
     expect(lines[2]!.t).toBeGreaterThanOrEqual(lines[0]!.t);
   });
 
+  it('shows an unfinished line (a prompt) before its newline comes', async () => {
+    const run = await launch('sh', ['-c', 'printf "Name? "; read name; echo "Hello, $name"']);
+    await eventually(() => engine.run(run.id).capture.unfinished().stdout === 'Name? ', 10_000, 'the prompt');
+    expect(engine.readOutput(run.id, 0, 10)).toMatchObject({ lines: [], unfinished: { stdout: 'Name? ' } });
+    engine.writeStdin(run.id, 'Ada\n');
+    await engine.join(run.id, 10_000);
+    expect(allText(run.id)).toBe('stdout:Name? Hello, Ada');
+    expect(engine.readOutput(run.id, 0, 10).unfinished).toEqual({ stdout: null, stderr: null });
+  });
+
   it('keeps a last line without a newline', async () => {
     const run = await launch('printf', ['no newline']);
     await engine.join(run.id, 10_000);

@@ -1,9 +1,21 @@
 import { Socket } from 'node:net';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import type { ReadOutputResult, StreamName } from '../../../contract';
+import type { ReadOutputResult, StreamName, UnfinishedLines } from '../../../contract';
 import { LineRing } from './line-ring';
 import { LogWriter } from './log-writer';
+
+/** How much of an unfinished line is shown while it waits for its newline. */
+const maxUnfinishedBytes = 4096;
+
+/** Where the last whole UTF-8 character before `end` ends: a sequence cut by the read is left out. */
+function wholeCharactersEnd(buffer: Buffer, start: number, end: number): number {
+  let lead = end - 1;
+  while (lead > start && lead > end - 4 && (buffer[lead]! & 0xc0) === 0x80) lead--;
+  const byte = buffer[lead]!;
+  const length = byte >= 0xf0 ? 4 : byte >= 0xe0 ? 3 : byte >= 0xc0 ? 2 : 1;
+  return lead + length > end ? lead : end;
+}
 
 /** Past this many bytes without a newline, the pending text is shown as a line of its own. */
 const maxPendingBytes = 1024 * 1024;
@@ -214,10 +226,20 @@ class StreamCapture {
       this.lineStart = this.fill;
     }
     const added = ring.nextSeq - before;
-    if (added > 0) {
-      this.lines += added;
-      this.onLines();
-    }
+    this.lines += added;
+    // An unfinished line matters too: it is often a prompt waiting for input ("Name? ").
+    if (added > 0 || this.fill > this.lineStart) this.onLines();
+  }
+
+  /** The unfinished last line (no newline yet), decoded up to its last whole character, or null. */
+  unfinished(): string | null {
+    if (this.ended || !this.staging || this.fill <= this.lineStart) return null;
+    const end = Math.min(this.fill, this.lineStart + maxUnfinishedBytes);
+    return this.staging.toString(
+      'utf8',
+      this.lineStart,
+      wholeCharactersEnd(this.staging, this.lineStart, end),
+    );
   }
 
   /** A next staging buffer that starts with the unfinished line (already queued for the log). */
@@ -327,7 +349,13 @@ export class OutputCapture {
       lines: this.ring.read(fromSeq, limit),
       firstSeq: this.ring.firstSeq,
       nextSeq: this.ring.nextSeq,
+      unfinished: this.unfinished(),
     };
+  }
+
+  /** Each stream's unfinished last line: shown provisionally until its newline comes. */
+  unfinished(): UnfinishedLines {
+    return { stdout: this.streams.stdout.unfinished(), stderr: this.streams.stderr.unfinished() };
   }
 
   stats(): CaptureStats {

@@ -1,5 +1,5 @@
 import { AnsiUp } from 'ansi_up';
-import type { OutputLine } from '../../../../contract';
+import type { OutputLine, UnfinishedLines } from '../../../../contract';
 
 // CSI sequences (colours, cursor moves) and OSC sequences (titles, hyperlinks).
 // eslint-disable-next-line no-control-regex
@@ -53,4 +53,22 @@ export function highlightHtml(text: string, query: string): string {
 
 export function lineMatches(line: OutputLine, query: string): boolean {
   return stripAnsi(line.text).toLowerCase().includes(query.toLowerCase());
+}
+
+/** Sequence numbers of the provisional lines: past any real line, so the window stays in order. */
+const unfinishedSeq = { stdout: 2 ** 52, stderr: 2 ** 52 + 1 } as const;
+
+/** True for a line shown before its newline came (a prompt waiting for input, a progress bar). */
+export function isUnfinished(line: OutputLine): boolean {
+  return line.seq >= unfinishedSeq.stdout;
+}
+
+/** Each stream's unfinished last line as a provisional line, shown after the finished ones. */
+export function unfinishedLines(unfinished: UnfinishedLines, t: number): OutputLine[] {
+  const lines: OutputLine[] = [];
+  for (const stream of ['stdout', 'stderr'] as const) {
+    const text = unfinished[stream];
+    if (text) lines.push({ seq: unfinishedSeq[stream], stream, t, text });
+  }
+  return lines;
 }

@@ -1,5 +1,12 @@
 import { SvelteMap } from 'svelte/reactivity';
-import type { EventPayload, LaunchParams, OutputLine, RunRecord, StreamName } from '../../../../contract';
+import type {
+  EventPayload,
+  LaunchParams,
+  OutputLine,
+  RunRecord,
+  StreamName,
+  UnfinishedLines,
+} from '../../../../contract';
 import { api, onConnectionOpen } from '../../api.svelte';
 import { alerts } from '../../shell/alerts.svelte';
 import { navigation } from '../../shell/navigation.svelte';
@@ -25,6 +32,8 @@ export class RunOutput {
   /** How much the run wrote in all, from the newest output event (the record may lag behind). */
   totals = $state.raw<StreamTotals>({ stdout: { bytes: 0, lines: 0 }, stderr: { bytes: 0, lines: 0 } });
   messages = $state.raw<RunMessage[]>([]);
+  /** Each stream's last line while it has no newline yet: often a prompt waiting for stdin. */
+  unfinished = $state.raw<UnfinishedLines>({ stdout: null, stderr: null });
   /** No hole in the held lines: a flood (or a disconnection) can leave some out until a back-fill. */
   readonly contiguous = $derived(isContiguous(this.lines));
   /** False until the window was read from the server once (runs started before the page opened). */
@@ -87,6 +96,7 @@ class RunsStore {
     api.on('runs.output', (event) => {
       const output = this.#outputFor(event.id);
       output.append(event.lines);
+      output.unfinished = event.unfinished;
       output.updateTotals(event);
       if (event.skipped > 0) this.#fillWhenQuiet(event.id);
     });
@@ -134,6 +144,7 @@ class RunsStore {
         page = await api.call('runs.readOutput', { id, fromSeq, limit: windowLines });
       }
       output.append(page.lines);
+      output.unfinished = page.unfinished;
       output.filled = true;
     } catch (error) {
       alerts.report('Loading output', error);
