@@ -69,7 +69,7 @@ export class SpawnHelperClient {
         this.lastEnv = null;
       }
       for (const [id, waiting] of this.pending) {
-        this.pending.delete(id);
+        this.forget(id);
         if (!waiting.handedOver) {
           // Started but not handed over: nobody could read it or stop it; stop it now.
           if (waiting.pid !== undefined) signalTree(waiting.pid, 'SIGKILL');
@@ -80,6 +80,7 @@ export class SpawnHelperClient {
         }
       }
     });
+    // Idle, the helper must not keep the host alive; while a child runs, it must (see `holdOpen`).
     helper.unref();
     (helper.channel as { unref?: () => void } | undefined)?.unref?.();
     this.helper = helper;
@@ -94,7 +95,7 @@ export class SpawnHelperClient {
     }
     switch (reply.type) {
       case 'error':
-        this.pending.delete(reply.id);
+        this.forget(reply.id);
         waiting.reject(new SpawnFailure(reply.errno, reply.message));
         return;
       case 'spawned':
@@ -115,7 +116,7 @@ export class SpawnHelperClient {
         }
         return;
       case 'exit':
-        this.pending.delete(reply.id);
+        this.forget(reply.id);
         waiting.exit({ code: reply.code, signal: reply.signal });
         return;
     }
@@ -133,13 +134,24 @@ export class SpawnHelperClient {
       let exit!: Pending['exit'];
       const exited = new Promise<ChildExit>((done) => (exit = done));
       this.pending.set(id, { resolve, reject, handles: {}, handedOver: false, exit, exited });
+      this.holdOpen();
       helper.send({ op: 'spawn', id, ...request, env } satisfies SpawnRequest, (error) => {
         if (!error) return;
         this.lastEnv = null;
-        this.pending.delete(id);
+        this.forget(id);
         reject(new SpawnFailure('EHELPER', `the spawn helper is unreachable: ${error.message}`));
       });
     });
+  }
+
+  /** While a child is starting or running, the IPC channel keeps the event loop alive: its exit must arrive. */
+  private holdOpen(): void {
+    (this.helper?.channel as { ref?: () => void } | undefined)?.ref?.();
+  }
+
+  private forget(id: number): void {
+    this.pending.delete(id);
+    if (this.pending.size === 0) (this.helper?.channel as { unref?: () => void } | undefined)?.unref?.();
   }
 
   stop(): void {
