@@ -8,7 +8,12 @@ import {
 } from '../../renderer/lib/features/runs/launch-input';
 import { isContiguous, mergeWindow } from '../../renderer/lib/features/runs/output-window';
 import { buildRunTree } from '../../renderer/lib/features/runs/run-tree';
-import { highlightHtml, lineHtml, stripAnsi } from '../../renderer/lib/features/runs/console-lines';
+import {
+  highlightHtml,
+  lineHtml,
+  overstrike,
+  stripAnsi,
+} from '../../renderer/lib/features/runs/console-lines';
 
 const line = (seq: number, text = `line ${seq}`): OutputLine => ({ seq, stream: 'stdout', t: seq, text });
 const seqs = (lines: OutputLine[]) => lines.map((each) => each.seq);
@@ -86,6 +91,12 @@ describe('console lines', () => {
     expect(html).toContain('&lt;b&gt;');
     expect(html).not.toContain('<b>');
     expect(lineHtml(line(1, '<script>'))).toBe('&#60;script&#62;');
+  });
+
+  it('shows a progress bar as a terminal would: each carriage return overwrites the line', () => {
+    expect(overstrike('progress 10%\rprogress 20%\rprogress 30%')).toBe('progress 30%');
+    expect(overstrike('downloading 100 files\rdone')).toBe('doneloading 100 files');
+    expect(lineHtml(line(2, '\r50% [##  ]\r60% [### ]'))).toBe('60% [### ]');
   });
 
   it('highlights matches in the plain text, case-insensitively', () => {

@@ -16,6 +16,17 @@ export function escapeHtml(text: string): string {
 const htmlCache = new WeakMap<OutputLine, string>();
 
 /**
+ * What a terminal shows of a line with carriage returns (progress bars): each \r goes back to the
+ * start of the line and what follows overwrites what was there.
+ */
+export function overstrike(text: string): string {
+  if (!text.includes('\r')) return text;
+  let shown = '';
+  for (const part of text.split('\r')) shown = part + shown.slice(part.length);
+  return shown;
+}
+
+/**
  * A line as safe HTML with its ANSI colours. ansi_up escapes the text itself; each line gets a
  * fresh converter so a colour left open by one line (or by the other stream) never leaks into
  * the next. Lines without escapes skip ansi_up entirely, and the result is cached per line.
@@ -23,12 +34,13 @@ const htmlCache = new WeakMap<OutputLine, string>();
 export function lineHtml(line: OutputLine): string {
   let html = htmlCache.get(line);
   if (html === undefined) {
-    if (line.text.includes('\x1b')) {
+    const text = overstrike(line.text);
+    if (text.includes('\x1b')) {
       const converter = new AnsiUp();
       converter.use_classes = true;
-      html = converter.ansi_to_html(line.text);
+      html = converter.ansi_to_html(text);
     } else {
-      html = escapeHtml(line.text);
+      html = escapeHtml(text);
     }
     htmlCache.set(line, html);
   }
@@ -37,7 +49,7 @@ export function lineHtml(line: OutputLine): string {
 
 /** A line's plain text with every case-insensitive match of `query` wrapped in <mark>, escaped. */
 export function highlightHtml(text: string, query: string): string {
-  const plain = stripAnsi(text);
+  const plain = stripAnsi(overstrike(text));
   const lower = plain.toLowerCase();
   const needle = query.toLowerCase();
   let html = '';
