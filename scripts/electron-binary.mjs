@@ -11,7 +11,7 @@ export function electronBinary() {
   }
   const pathFile = join(packageDir, 'path.txt');
   if (!existsSync(pathFile)) {
-    return { reason: 'the Electron binary was never downloaded (node_modules/electron has no dist/)' };
+    return { reason: 'the Electron binary was never downloaded: node_modules/electron has no dist/' };
   }
   const path = join(packageDir, 'dist', readFileSync(pathFile, 'utf8').trim());
   return existsSync(path) ? { path } : { reason: `the Electron binary is missing at ${path}` };

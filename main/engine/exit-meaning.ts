@@ -23,8 +23,8 @@ const signalMeanings: Record<string, string> = {
 
 const codeMeanings: Record<number, string> = {
   0: 'success',
-  1: 'failed (general error)',
-  2: 'failed: bad usage (wrong arguments)',
+  1: 'failed (1: a general error, by convention)',
+  2: 'failed (2: by convention, wrong usage or serious trouble)',
   126: 'found but could not be executed (126: permission or format)',
   127: 'command not found (127)',
 };
