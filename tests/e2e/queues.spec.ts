@@ -50,3 +50,53 @@ test('put and get from the UI, then close a queue with items left: they are list
   await expect(queue.getByRole('cell', { name: 'never got: queue closed' })).toHaveCount(2);
   await expect(queue.getByRole('cell', { name: '"two"' })).toBeVisible();
 });
+
+test('a Put from the UI shows at once (no Get needed); a Get’s result stays with its queue', async ({
+  app: _app,
+  page,
+}) => {
+  await page.getByRole('navigation', { name: 'Sections' }).getByRole('button', { name: 'Queues' }).click();
+  await page.getByRole('textbox', { name: 'Name' }).fill('unbounded');
+  await page.getByRole('button', { name: 'Create queue' }).click();
+  const first = page.getByRole('article', { name: /^Queue q\d+/ });
+  await expect(first.getByRole('heading', { name: /unbounded/ })).toBeVisible();
+  const firstId = (await first.getAttribute('aria-label'))!.replace('Queue ', '');
+
+  await first.getByRole('textbox', { name: 'Item' }).fill('"x"');
+  await first.getByRole('button', { name: 'Put', exact: true }).click();
+  await expect(first.getByLabel('Queue counts')).toContainText('depth 1', { timeout: 3000 });
+  await expect(first.getByLabel('Queue counts')).toContainText('1 put');
+  await expect(first.getByRole('heading', { name: /Items \(1\)/ })).toBeVisible({ timeout: 3000 });
+  await expect(first.getByText('No process has used this queue yet')).toHaveCount(0);
+  await expect(first.getByRole('region', { name: 'Lanes' })).toContainText('Forkscope (main)');
+
+  // Max size 2: two puts show depth 2 before the third is refused as full.
+  await page.getByRole('textbox', { name: 'Name' }).fill('bounded');
+  await page.getByRole('spinbutton', { name: 'Max size' }).fill('2');
+  await page.getByRole('button', { name: 'Create queue' }).click();
+  const second = page.getByRole('article', { name: /^Queue q\d+/ });
+  await expect(second.getByRole('heading', { name: /bounded/ })).toBeVisible();
+  await expect(second.getByRole('heading', { name: /unbounded/ })).toHaveCount(0);
+  const secondId = (await second.getAttribute('aria-label'))!.replace('Queue ', '');
+  for (const value of ['1', '2']) {
+    await second.getByRole('textbox', { name: 'Item' }).fill(value);
+    await second.getByRole('button', { name: 'Put', exact: true }).click();
+    await expect(second.getByRole('textbox', { name: 'Item' })).toHaveValue('');
+  }
+  await expect(second.getByLabel('Queue counts')).toContainText('depth 2', { timeout: 3000 });
+
+  // A Get on the first queue; its result is not shown beside the second.
+  await page
+    .getByRole('navigation', { name: 'Queue list' })
+    .getByRole('button', { name: new RegExp(`^${firstId} ·`) })
+    .click();
+  const again = page.getByRole('article', { name: `Queue ${firstId}` });
+  await again.getByRole('button', { name: 'Get', exact: true }).click();
+  await expect(again.getByRole('status', { name: 'Last item got' })).toContainText('"x"');
+  await page
+    .getByRole('navigation', { name: 'Queue list' })
+    .getByRole('button', { name: new RegExp(`^${secondId} ·`) })
+    .click();
+  await expect(page.getByRole('article', { name: `Queue ${secondId}` })).toBeVisible();
+  await expect(page.getByRole('status', { name: 'Last item got' })).toHaveCount(0);
+});

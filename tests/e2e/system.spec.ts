@@ -54,6 +54,9 @@ test('20 sleeps appear as new under their parent; one killed from the UI disappe
   await expect(dialog).toContainText(`SIGKILL will be sent to sleep (pid ${victim}).`);
   await dialog.getByRole('button', { name: 'Send SIGKILL' }).click();
   await expect(dialog).toBeHidden();
+  await expect(details.getByRole('status', { name: 'Signal sent' })).toContainText(
+    `SIGKILL sent to sleep (pid ${victim}).`,
+  );
   const gone = tree.locator(`[data-pid="${victim}"]`);
   await expect(gone).toHaveAttribute('data-change', 'exited');
   await expect(gone).toHaveCount(0, { timeout: 15_000 });
@@ -79,11 +82,23 @@ test('killing pid 1 or Forkscope itself is refused with a clear message', async 
       .getByRole('button', { name: 'Send signal…' })
       .click();
     const dialog = page.getByRole('dialog');
+    // Said up front, before Send; focus is inside the dialog.
+    await expect(dialog.getByRole('note')).toContainText('This will be refused');
+    await expect(dialog.getByRole('combobox', { name: 'Signal' })).toBeFocused();
     await dialog.getByRole('button', { name: 'Send SIGTERM' }).click();
     await expect(dialog.getByRole('alert')).toContainText(reason);
     await expect(dialog.getByRole('alert')).toContainText('Refused');
     await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await expect(dialog).toBeHidden();
   }
+  // Escape closes the dialog too.
+  await page
+    .getByRole('region', { name: 'Process details' })
+    .getByRole('button', { name: 'Send signal…' })
+    .click();
+  await expect(page.getByRole('dialog')).toBeVisible();
+  await page.keyboard.press('Escape');
+  await expect(page.getByRole('dialog')).toBeHidden();
   await expect(grid.locator(`[data-pid="${serve.process.pid}"]`)).toHaveAttribute('data-own', 'forkscope');
 });
 
@@ -184,4 +199,67 @@ test('the Python original of the fork example shows the child lane', async ({ pa
   } finally {
     close();
   }
+});
+
+test('Python originals run from Examples: each output panel shows its own run, no console errors', async ({
+  page,
+}) => {
+  const errors: string[] = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error') errors.push(message.text());
+  });
+  page.on('pageerror', (error) => errors.push(error.message));
+  const panel = page.getByRole('region', { name: 'Descendants of a run' });
+  for (const file of ['1_fork.py', '3_pool.py', '4b_subprocess_communicate.py', '5_queue.py']) {
+    await page
+      .getByRole('navigation', { name: 'Sections' })
+      .getByRole('button', { name: 'Examples' })
+      .click();
+    await page.getByRole('button', { name: `Run Python original · ${file}` }).click();
+    await expect(panel.getByRole('heading', { name: `Output of python3 -u ${file}` })).toBeVisible({
+      timeout: 15_000,
+    });
+    const timeline = panel.getByRole('region', { name: `Descendants of python3 -u ${file}` });
+    await expect(timeline.getByRole('status')).toContainText('· done', { timeout: 30_000 });
+    const output = panel.getByRole('region', { name: /^Output of run / });
+    if (file === '1_fork.py') await expect(output).toContainText('I am child process');
+    if (file === '3_pool.py') {
+      await expect(output).toContainText('All subprocesses done.');
+      await expect(output).not.toContainText('I am child process');
+    }
+    if (file !== '1_fork.py') await expect(output).not.toContainText('I am child process');
+  }
+  expect(errors).toEqual([]);
+});
+
+test('tree view: the PID column grows with depth; the count leaves exited rows out', async ({ page }) => {
+  // A chain five deep under this test's process: sh → sh → sh → sh → sleep.
+  const script = 'if [ "$D" -gt 0 ]; then D=$((D - 1)) sh -c "$0" "$0"; :; else exec sleep 937.5; fi';
+  const chain = spawn('sh', ['-c', script, script], {
+    stdio: 'ignore',
+    detached: true,
+    env: { ...process.env, D: '4' },
+  });
+  started.push(chain);
+  await page.getByRole('button', { name: 'Tree' }).click();
+  const tree = page.getByRole('treegrid', { name: 'Process tree' });
+  // The filter keeps the ancestors (as context), so the depth stays.
+  await page.getByRole('searchbox', { name: 'Filter processes' }).fill('937.5');
+  const sleep = tree.getByRole('row').filter({ hasText: 'sleep 937.5' }).filter({ hasNotText: 'then' });
+  await expect(sleep).toHaveCount(1, { timeout: 10_000 });
+  const level = Number(await sleep.getAttribute('aria-level'));
+  expect(level).toBeGreaterThanOrEqual(5);
+  const pid = (await sleep.getAttribute('data-pid'))!;
+  const cell = sleep.getByRole('gridcell').first();
+  await expect(cell).toContainText(pid);
+  // Not cut: the cell is as wide as its text.
+  expect(await cell.evaluate((node) => node.scrollWidth <= node.clientWidth)).toBe(true);
+
+  const count = page.getByRole('status', { name: 'Process count' });
+  await expect(count).toHaveText(/shown of/);
+  const [shown, total] = /([\d,]+) shown of ([\d,]+)/
+    .exec((await count.textContent())!)!
+    .slice(1)
+    .map((text) => Number(text.replaceAll(',', '')));
+  expect(shown).toBeLessThanOrEqual(total!);
 });

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { startQueuePublisher } from '../../main/api/queue-publisher';
 import type { Engine } from '../../main/engine/engine';
 import { createTestEngine, eventually, projectRoot } from '../support/engine';
 
@@ -120,5 +121,43 @@ describe('queues between real processes', () => {
     const [forward, backward] = pipe.queueIds.map((id) => engine.queues.info(id));
     expect(forward).toMatchObject({ kind: 'pipe', puts: 4, gets: 4 });
     expect(backward).toMatchObject({ kind: 'pipe', puts: 3, gets: 3 });
+  });
+  it("Forkscope's own puts (the UI's) mark the queue changed and are published like a child's", async () => {
+    const queue = await engine.queues.create({ maxsize: 2 });
+    engine.queues.takeDirty();
+    const updates: { depth: number; puts: number; participants: number }[] = [];
+    const publisher = startQueuePublisher(
+      engine,
+      (name, payload) => {
+        if (name !== 'queues.updated') return;
+        const info = payload as { id: string; depth: number; puts: number; participants: unknown[] };
+        if (info.id === queue.id)
+          updates.push({ depth: info.depth, puts: info.puts, participants: info.participants.length });
+      },
+      { intervalMs: 10 },
+    );
+    try {
+      await engine.queues.put(queue.id, 'x');
+      expect(engine.queues.takeDirty()).toContain(queue.id);
+      await engine.queues.put(queue.id, 'y');
+      await eventually(() => updates.at(-1)?.depth === 2, 5000, 'depth 2 to be published');
+      expect(updates.at(-1)).toEqual({ depth: 2, puts: 2, participants: 1 });
+      // The third put is refused (full) while the published depth already says 2.
+      await expect(engine.queues.put(queue.id, 'z', { block: false })).rejects.toMatchObject({
+        code: 'full',
+      });
+      // A waiting put admitted by a get is published too.
+      const waiting = engine.queues.put(queue.id, 'w', { timeoutMs: 5000 });
+      await eventually(() => engine.queues.info(queue.id).blocked.length === 1, 5000, 'the put to wait');
+      await engine.queues.get(queue.id);
+      await waiting;
+      await eventually(
+        () => updates.at(-1)?.puts === 3 && updates.at(-1)?.depth === 2,
+        5000,
+        'the admitted put to be published',
+      );
+    } finally {
+      publisher.stop();
+    }
   });
 });

@@ -99,6 +99,19 @@ describe('tree', () => {
       [11, false],
     ]);
   });
+
+  it('lists each row once when an exited row and a new one share a pid (keys stay unique)', () => {
+    const shared = [
+      row(1, 0, 'init'),
+      row(50, 1, 'python3', { key: '50:1' }),
+      row(50, 1, 'python3', { key: '50:2', start: 2 }),
+      row(51, 50, 'python3', { key: '51:1' }),
+    ];
+    const lines = buildTree(shared, compileQuery(''), sort, new Set());
+    const keys = lines.map((line) => line.row.key);
+    expect(new Set(keys).size).toBe(keys.length);
+    expect(keys.sort()).toEqual(['1:1', '50:1', '50:2', '51:1']);
+  });
 });
 
 describe('diff', () => {

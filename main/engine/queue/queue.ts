@@ -184,6 +184,9 @@ export class BrokeredQueue {
     if (!this.full && this.putWaiters.length === 0) {
       done(this.accept(holder.actor, item, t));
       this.serve();
+      // A put that did not wait (Forkscope's own, or a child's put with a maxsize) changes the
+      // queue as much as a pipelined one: publishers must see it.
+      this.touch(t);
       return;
     }
     if (!block || timeoutMs === 0) {
@@ -381,6 +384,7 @@ export class BrokeredQueue {
   /** Hands items to waiting getters and admits waiting puts while there is room. */
   serve(): void {
     let progressed = true;
+    let admitted = false;
     while (progressed) {
       progressed = false;
       while (this.getWaiters.length > 0 && this.ready.length > this.head) {
@@ -392,8 +396,10 @@ export class BrokeredQueue {
         if (waiter.timer) clearTimeout(waiter.timer);
         waiter.done(this.accept(waiter.holder.actor, waiter.item, Date.now()));
         progressed = true;
+        admitted = true;
       }
     }
+    if (admitted) this.changed(this);
     if (this.signalWaiters.length > 0) {
       const wake = this.signalWaiters.filter(
         (w) =>

@@ -27,8 +27,8 @@ class QueuesStore {
   graph = $state.raw<WaitGraph>({ blocked: [], edges: [], cycles: [] });
   runs = $state.raw<Record<string, RunRecord>>({});
   version = $state(0);
-  /** What the last Get from the UI returned, or why it failed. */
-  lastTaken = $state<string | null>(null);
+  /** What the last Get from the UI returned, and from which queue (shown only with that queue). */
+  lastTaken = $state<{ id: string; text: string } | null>(null);
   readonly #marks = new Map<string, QueueMark[]>();
   readonly #depth = new Map<string, DepthSample[]>();
   readonly #actors = new Map<string, ActorInfo[]>();
@@ -120,6 +120,8 @@ class QueuesStore {
   }
 
   async select(id: string): Promise<void> {
+    // What a Get on another queue returned does not belong beside this one.
+    if (this.lastTaken?.id !== id) this.lastTaken = null;
     this.selectedId = id;
     if (!this.#marks.has(id)) await this.#loadHistory(id);
     await this.refreshItems();
@@ -167,7 +169,7 @@ class QueuesStore {
 
   async take(id: string): Promise<void> {
     const got = await alerts.attempt('Get', () => api.call('queues.take', { id, block: false }));
-    this.lastTaken = got ? `#${got.itemId}: ${JSON.stringify(got.item)}` : null;
+    this.lastTaken = got ? { id, text: `#${got.itemId}: ${JSON.stringify(got.item)}` } : null;
   }
 
   async close(id: string): Promise<void> {

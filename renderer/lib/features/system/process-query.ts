@@ -137,8 +137,13 @@ export function buildTree(
   }
   const compare = compareRows(sort);
   const lines: TreeLine[] = [];
+  // Two rows can share a pid (a process just exited, kept a moment, and a new one given its pid):
+  // their children are listed once, under the first, so every line's key stays unique.
+  const seen = new Set<string>();
   const visit = (row: ProcessRow, depth: number) => {
-    const kids = children.get(row.pid) ?? [];
+    if (seen.has(row.key)) return;
+    seen.add(row.key);
+    const kids = (children.get(row.pid) ?? []).filter((kid) => !seen.has(kid.key));
     const expanded = !collapsed.has(row.key);
     lines.push({
       row,

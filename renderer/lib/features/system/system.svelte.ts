@@ -61,9 +61,7 @@ class SystemStore {
     }));
   });
   readonly selected = $derived(this.rows.find((row) => row.key === this.selectedKey) ?? null);
-  readonly liveCount = $derived(
-    this.rows.length - [...this.highlights.values()].filter((h) => h === 'exited').length,
-  );
+  readonly liveCount = $derived(this.rows.filter((row) => this.highlights.get(row.key) !== 'exited').length);
 
   private current = new Map<string, ProcessRow>();
   private exited = new Map<string, { row: ProcessRow; until: number }>();
@@ -104,6 +102,7 @@ class SystemStore {
     try {
       const snapshot = await api.call('system.snapshot', {});
       this.current = new Map(snapshot.rows.map((row) => [row.key, row]));
+      for (const key of this.current.keys()) this.exited.delete(key);
       this.seq = snapshot.seq;
       this.settings = snapshot.settings;
       this.source = snapshot.source;
@@ -138,9 +137,14 @@ class SystemStore {
     }
     for (const row of diff.added) {
       this.current.set(row.key, row);
+      // A row back under the same key is live again, not also exited (keys stay unique).
+      this.exited.delete(row.key);
       this.added.set(row.key, now + highlightMs);
     }
-    for (const row of diff.changed) this.current.set(row.key, row);
+    for (const row of diff.changed) {
+      this.current.set(row.key, row);
+      this.exited.delete(row.key);
+    }
     this.seq = diff.seq;
     const selected = this.selectedKey ? this.current.get(this.selectedKey) : undefined;
     if (selected) this.pushHistory(diff.t, selected);
@@ -162,7 +166,7 @@ class SystemStore {
     for (const key of this.added.keys()) highlights.set(key, 'new');
     for (const key of this.exited.keys()) highlights.set(key, 'exited');
     const rows = [...this.current.values()];
-    for (const { row } of this.exited.values()) rows.push(row);
+    for (const [key, { row }] of this.exited) if (!this.current.has(key)) rows.push(row);
     this.rows = rows;
     this.highlights = highlights;
   }
