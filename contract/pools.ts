@@ -76,6 +76,8 @@ export const poolRecord = z.object({
     maxTasksPerChild: z.number().int().nullable(),
     taskTimeoutMs: z.number().int().nullable(),
     template: z.array(z.string()).nullable(),
+    /** The functions its tasks call (module#export, module resolved), in the order first used. */
+    targets: z.array(z.string()),
     keepOrder: z.boolean(),
     halt: z.enum(['never', 'soon', 'now']),
     retries: z.number().int(),
@@ -129,6 +131,8 @@ export const createFunctionPool = z.object({
   initargs: z.array(z.json()).max(1000).default([]),
   maxTasksPerChild: z.number().int().min(1).optional(),
   taskTimeoutMs: timeoutMs.optional(),
+  /** The function the first tasks will call: checked (module exists, names the export) before any worker starts. */
+  target: target.optional(),
   ...common,
 });
 
@@ -179,6 +183,11 @@ export const poolMethods = {
     'Start a pool: N forked workers for function tasks, or command tasks with concurrency K (like GNU parallel).',
     createPoolParams,
     poolRecord,
+  ),
+  'pools.workingDir': method(
+    'The directory relative module paths and working directories are resolved against.',
+    z.object({}).default({}),
+    z.object({ cwd: z.string() }),
   ),
   'pools.apply': method(
     'Pool.apply: run one function task and wait for its outcome.',

@@ -18,12 +18,14 @@ export function createPoolHandlers(engine: Engine, dirs: ExampleDirs): PoolHandl
   return {
     'pools.list': () => pools.list().map((pool) => pool.record()),
     'pools.get': ({ id }) => pools.get(id).record(),
+    'pools.workingDir': () => ({ cwd: pools.workingDir }),
     'pools.create': async (params) => {
       const pool =
         params.kind === 'function'
           ? await pools.createFunctionPool({
               ...params,
               initializer: params.initializer && t(params.initializer),
+              target: params.target && t(params.target),
             })
           : await pools.createCommandPool(params);
       return pool.record();

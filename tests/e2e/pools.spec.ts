@@ -62,3 +62,33 @@ test('a 2,000-task pool renders and its progress bar reaches 100%', async ({ app
   const file = await download;
   expect(file.suggestedFilename()).toMatch(/joblog\.tsv$/);
 });
+
+test('a module that does not exist makes no pool; an idle open pool says so', async ({ app: _app, page }) => {
+  await sections(page).getByRole('button', { name: 'Pools' }).click();
+  const form = page.getByRole('form', { name: 'Create a pool' });
+  await form.getByRole('radio', { name: 'Module path' }).check();
+  await expect(form).toContainText(/resolved against Forkscope’s working directory: \//);
+  await form.getByRole('textbox', { name: 'Module path' }).fill('no/such/module.js');
+  await form.getByRole('textbox', { name: 'Export' }).fill('nothing');
+  const before = await page.getByRole('button', { name: /^Show pool p\d+/ }).count();
+  await form.getByRole('button', { name: 'Create pool' }).click();
+  const alert = page.getByRole('alert').filter({ hasText: 'Create pool failed' });
+  await expect(alert).toContainText(/does not exist/);
+  await expect(page.getByRole('button', { name: /^Show pool p\d+/ })).toHaveCount(before);
+
+  // A command pool: quoted labels, an axis that stops at the last activity, "idle" when all done.
+  await form.getByRole('radio', { name: 'Command template' }).check();
+  await form.getByRole('textbox', { name: 'Command template' }).fill(`sh -c 'echo "processing {}"'`);
+  await form.getByRole('textbox', { name: 'Inputs (one per line)' }).fill('a\nb');
+  await form.getByRole('button', { name: 'Create pool' }).click();
+  await expect(page.getByLabel('Pool state')).toHaveText('idle · 2/2 done (close to finish)', {
+    timeout: 20_000,
+  });
+  await expect(page.getByRole('heading', { level: 2 })).toHaveText(
+    `parallel -j4 sh -c 'echo "processing {}"'`,
+  );
+  const span = Number(await gantt(page).getAttribute('data-span-ms'));
+  await page.waitForTimeout(1500);
+  expect(Number(await gantt(page).getAttribute('data-span-ms'))).toBe(span);
+  expect(span).toBeLessThan(1500);
+});

@@ -37,7 +37,9 @@ describe('command pools (GNU parallel style)', () => {
     expect(log[0]).toBe('Seq\tWorker\tStarttime\tJobRuntime\tExitval\tSignal\tCommand');
     expect(log).toHaveLength(21);
     expect(log.slice(1).map((row) => row.split('\t')[0])).toEqual(inputs);
-    expect(log[1]).toMatch(/^1\t\d+\t\d+\.\d{3}\t\d+\.\d{3}\t0\t0\tsh -c echo 1; sleep/);
+    expect(log[1]).toMatch(
+      /^1\t\d+\t\d+\.\d{3}\t\d+\.\d{3}\t0\t0\tsh -c 'echo 1; sleep 0\.\$\(\( 1 % 3 \)\)'$/,
+    );
   });
 
   it('the exact acceptance: sh -c "echo {}; sleep 0.1", K=4', async () => {

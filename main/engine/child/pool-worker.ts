@@ -240,6 +240,14 @@ function receive(batch: ToWorker[]): void {
       case 'x':
         exitWhenIdle = true;
         break;
+      case 'u': {
+        // Another worker is idle: what has not started here goes back to the engine.
+        const unstarted = inbox.slice(head).map((task) => task[1]);
+        inbox.length = head;
+        post(['back', unstarted]);
+        flush();
+        break;
+      }
     }
   }
   if (!busy) {

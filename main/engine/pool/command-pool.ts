@@ -7,6 +7,7 @@ import {
 } from '../../../contract';
 import type { Engine } from '../engine';
 import { PoolBase } from './pool-base';
+import { shellJoin } from './shell-quote';
 import { Task } from './task';
 import { taskOutput } from './task-output';
 import { TaskMode } from './worker-protocol';
@@ -76,13 +77,13 @@ export class CommandPool extends PoolBase {
     const tasks = inputs.map((input) => {
       const task = new Task(
         this.tasks.length + 1,
-        this.opts.template.join(' '),
+        shellJoin(this.opts.template),
         TaskMode.Call,
         [input],
         this.opts.taskTimeoutMs,
       );
       task.command = true;
-      task.setLabel(expandTemplate(this.opts.template, input).join(' '));
+      task.setLabel(shellJoin(expandTemplate(this.opts.template, input)));
       this.addTask(task);
       this.queue.push(task);
       return task;
@@ -264,6 +265,7 @@ export class CommandPool extends PoolBase {
       maxTasksPerChild: null,
       taskTimeoutMs: this.opts.taskTimeoutMs ?? null,
       template: this.opts.template,
+      targets: [],
       keepOrder: this.opts.keepOrder,
       halt: this.opts.halt,
       retries: this.opts.retries,

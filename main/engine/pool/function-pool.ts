@@ -1,4 +1,5 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import {
   ForkscopeError,
@@ -81,9 +82,51 @@ function chain(task: Task, next: (task: Task) => void): void {
     : next;
 }
 
-/** How many tasks a worker may hold: deep for tiny tasks (throughput), one for long ones (balance). */
-function depthFor(averageMs: number): number {
-  if (averageMs < 0) return 1;
+function splitTarget(target: string, cwd: string): { file: string; name: string } {
+  const hash = target.lastIndexOf('#');
+  if (hash <= 0)
+    throw new ForkscopeError('invalid-argument', 'A target looks like path/to/module.js#exportName.');
+  return { file: resolve(cwd, target.slice(0, hash)), name: target.slice(hash + 1) };
+}
+
+/**
+ * Checks a target before a pool is made for it, without running its code: the module must be a
+ * file, and its text must name the export (unless it re-exports everything from elsewhere).
+ */
+export async function checkTarget(target: string, cwd: string): Promise<void> {
+  const { file, name } = splitTarget(target, cwd);
+  if (!existsSync(file)) {
+    throw new ForkscopeError(
+      'not-found',
+      `The module ${file} does not exist (relative paths are resolved against ${cwd}).`,
+    );
+  }
+  if (!statSync(file).isFile()) throw new ForkscopeError('invalid-argument', `${file} is not a file.`);
+  const text = await readFile(file, 'utf8').catch(() => null);
+  if (text === null || !name || /export\s*\*/.test(text)) return;
+  if (!new RegExp(`(^|[^\\w$])${name.replaceAll('$', '\\$')}([^\\w$]|$)`).test(text)) {
+    throw new ForkscopeError('not-found', `${file} has no exported function named "${name}".`);
+  }
+}
+
+/** What the pool has measured of one target's tasks. */
+interface TargetStats {
+  /** Tasks finished. */
+  count: number;
+  /** Moving average of their durations (ms), quick to rise and slow to fall: a long task counts at once. */
+  averageMs: number;
+}
+
+/** Tasks finished before a target's tasks count as measured. */
+const measuredAfter = 3;
+
+/**
+ * How many tasks a worker may hold: deep for tiny tasks (throughput), one for long ones or for
+ * tasks not yet measured (balance: a task must not wait behind a long one while a worker idles).
+ */
+function depthFor(stats: TargetStats | undefined): number {
+  if (!stats || stats.count < measuredAfter) return 1;
+  const averageMs = stats.averageMs;
   if (averageMs < 0.05) return 64;
   if (averageMs < 0.5) return 16;
   if (averageMs < 5) return 4;
@@ -104,9 +147,12 @@ export class FunctionPool extends PoolBase {
   private queueHead = 0;
   private readonly targets = new Map<string, { index: number; resolved: string }>();
   private readonly targetList: string[] = [];
+  /** The targets tasks were submitted with, first first (the initializer is not one). */
+  private readonly taskTargets = new Set<string>();
   private startCrashes = 0;
   private dispatchScheduled = false;
-  private averageMs = -1;
+  /** Measured durations, by target index. */
+  private readonly stats: TargetStats[] = [];
   private shuttingDown = false;
 
   constructor(
@@ -166,6 +212,9 @@ export class FunctionPool extends PoolBase {
         case 'initfail':
           worker.initFailure = { name: message[1], message: message[2], stack: message[3] };
           break;
+        case 'back':
+          this.takeBack(worker, message[1]);
+          break;
       }
     }
     this.dispatch();
@@ -181,8 +230,7 @@ export class FunctionPool extends PoolBase {
     task.outTo = worker.outLines = out;
     task.errTo = worker.errLines = err;
     worker.tasksDone++;
-    const took = t1 - t0;
-    this.averageMs = this.averageMs < 0 ? took : this.averageMs * 0.8 + took * 0.2;
+    this.measure(task.targetIndex, t1 - t0);
     if (worker.timer) clearTimeout(worker.timer);
     worker.timer = null;
     if (kind === 'r') {
@@ -194,6 +242,41 @@ export class FunctionPool extends PoolBase {
     }
     const next = worker.inflight[0];
     if (next) this.begin(worker, next, t1);
+  }
+
+  private measure(targetIndex: number, took: number): void {
+    const stats = this.stats[targetIndex];
+    if (!stats) {
+      this.stats[targetIndex] = { count: 1, averageMs: took };
+      return;
+    }
+    stats.count++;
+    stats.averageMs =
+      took > stats.averageMs ? (stats.averageMs + took) / 2 : stats.averageMs * 0.8 + took * 0.2;
+  }
+
+  /** A worker gave back the tasks it held but had not started: they go back to the head of the queue. */
+  private takeBack(worker: PoolWorker, ids: number[]): void {
+    worker.recalling = false;
+    if (ids.length === 0) return;
+    const given = new Set(ids);
+    const back: Task[] = [];
+    worker.inflight = worker.inflight.filter((task) => {
+      if (!given.has(task.id)) return true;
+      back.push(task);
+      return false;
+    });
+    for (const task of back) {
+      worker.assigned--;
+      task.attempts--;
+      task.lane = null;
+      task.pid = null;
+      task.run = null;
+      if (task.state !== 'queued') this.setState(task, 'queued');
+      else this.touch(task);
+    }
+    this.queue = [...back, ...this.queue.slice(this.queueHead)];
+    this.queueHead = 0;
   }
 
   /** The first task a worker holds is the one it runs. */
@@ -305,12 +388,9 @@ export class FunctionPool extends PoolBase {
   private resolveTarget(target: string): { index: number; resolved: string } {
     let known = this.targets.get(target);
     if (!known) {
-      const hash = target.lastIndexOf('#');
-      if (hash <= 0)
-        throw new ForkscopeError('invalid-argument', 'A target looks like path/to/module.js#exportName.');
-      const file = resolve(this.opts.cwd, target.slice(0, hash));
+      const { file, name } = splitTarget(target, this.opts.cwd);
       if (!existsSync(file)) throw new ForkscopeError('not-found', `The module ${file} does not exist.`);
-      known = { index: this.targetList.length, resolved: `${file}#${target.slice(hash + 1)}` };
+      known = { index: this.targetList.length, resolved: `${file}#${name}` };
       this.targetList.push(known.resolved);
       this.targets.set(target, known);
     }
@@ -319,6 +399,7 @@ export class FunctionPool extends PoolBase {
 
   private enqueue(target: string, mode: TaskMode, payload: unknown[], timeoutMs?: number): Task {
     const { index } = this.resolveTarget(target);
+    this.taskTargets.add(this.targetList[index]!);
     const task = new Task(this.tasks.length + 1, this.targetList[index]!, mode, payload, timeoutMs);
     task.targetIndex = index;
     this.addTask(task);
@@ -361,31 +442,56 @@ export class FunctionPool extends PoolBase {
     }
   }
 
+  /**
+   * Hands queued tasks out, in order, each to the ready worker holding the fewest: a worker gets
+   * a second task only when every other one is busy, and only as deep as its target's measured
+   * duration allows (unmeasured: one). A worker left idle with nothing queued recalls the tasks
+   * another holds but has not started, so the next task runs on the first worker that frees.
+   */
   private dispatch(): void {
     this.dispatchScheduled = false;
-    if (this.queueHead >= this.queue.length) return;
-    const depth = depthFor(this.averageMs);
     const max = this.opts.maxTasksPerChild;
     const ready = [...this.active].filter((worker) => worker.state === 'ready' && !worker.retiring);
-    let progress = true;
-    while (progress && this.queueHead < this.queue.length) {
-      progress = false;
-      for (const worker of ready) {
-        if (this.queueHead >= this.queue.length) break;
-        if (worker.inflight.length >= depth || (max !== undefined && worker.assigned >= max)) continue;
-        const task = this.queue[this.queueHead++]!;
-        if (task.state !== 'queued') continue;
-        this.assign(worker, task);
-        progress = true;
+    const open = (worker: PoolWorker) => max === undefined || worker.assigned < max;
+    while (this.queueHead < this.queue.length) {
+      const task = this.queue[this.queueHead]!;
+      if (task.state !== 'queued') {
+        this.queueHead++;
+        continue;
       }
+      let best: PoolWorker | null = null;
+      for (const worker of ready) {
+        if (!open(worker)) continue;
+        if (!best || worker.inflight.length < best.inflight.length) best = worker;
+        if (best.inflight.length === 0) break;
+      }
+      if (!best || best.inflight.length >= depthFor(this.stats[task.targetIndex])) break;
+      this.queueHead++;
+      this.assign(best, task);
     }
     if (this.queueHead > 4096 && this.queueHead * 2 > this.queue.length) {
       this.queue = this.queue.slice(this.queueHead);
       this.queueHead = 0;
     }
+    if (this.queueHead >= this.queue.length) this.recallForIdle(ready.filter(open));
     for (const worker of ready) {
       this.retireIfSpent(worker);
       worker.flush();
+    }
+  }
+
+  /** Idle workers and nothing queued: the workers holding unstarted tasks give them back. */
+  private recallForIdle(candidates: PoolWorker[]): void {
+    let idle = candidates.filter((worker) => worker.inflight.length === 0).length;
+    if (idle === 0) return;
+    const holders = [...this.active]
+      .filter((worker) => worker.state === 'ready' && !worker.recalling && worker.inflight.length > 1)
+      .sort((a, b) => b.inflight.length - a.inflight.length);
+    for (const holder of holders) {
+      if (idle-- <= 0) break;
+      holder.recalling = true;
+      holder.send(['u']);
+      holder.flush();
     }
   }
 
@@ -553,6 +659,7 @@ export class FunctionPool extends PoolBase {
       maxTasksPerChild: this.opts.maxTasksPerChild ?? null,
       taskTimeoutMs: this.opts.taskTimeoutMs ?? null,
       template: null,
+      targets: [...this.taskTargets],
       keepOrder: true,
       halt: 'never',
       retries: 0,

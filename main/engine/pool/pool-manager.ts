@@ -5,10 +5,14 @@ import { ForkscopeError, type CreateCommandPool, type CreateFunctionPool } from 
 import type { Engine } from '../engine';
 import { checkCwd, mergeEnv } from '../validate';
 import { CommandPool } from './command-pool';
-import { FunctionPool } from './function-pool';
+import { checkTarget, FunctionPool } from './function-pool';
+import { shellJoin } from './shell-quote';
 import type { PoolBase } from './pool-base';
 
-type FunctionPoolParams = Omit<CreateFunctionPool, 'kind' | 'initargs'> & { initargs?: unknown[] };
+type FunctionPoolParams = Omit<CreateFunctionPool, 'kind' | 'initargs' | 'target'> & {
+  initargs?: unknown[];
+  target?: string | undefined;
+};
 type CommandPoolParams = Omit<
   CreateCommandPool,
   'kind' | 'inputs' | 'concurrency' | 'keepOrder' | 'halt' | 'retries'
@@ -26,6 +30,11 @@ export class PoolManager extends EventEmitter<{ changed: [PoolBase]; created: [P
     engine.beforeShutdown(() => this.shutdown());
   }
 
+  /** Where relative module paths and working directories are resolved. */
+  get workingDir(): string {
+    return this.baseDir();
+  }
+
   private baseDir(): string {
     return this.engine.options.baseDir ?? process.cwd();
   }
@@ -40,6 +49,9 @@ export class PoolManager extends EventEmitter<{ changed: [PoolBase]; created: [P
   async createFunctionPool(params: FunctionPoolParams): Promise<FunctionPool> {
     this.engine.live();
     const cwd = await checkCwd(params.cwd, this.baseDir());
+    // A pool made for tasks that cannot run is not made: the module (and export) are checked first.
+    if (params.initializer) await checkTarget(params.initializer, cwd);
+    if (params.target) await checkTarget(params.target, cwd);
     const workers = params.workers ?? availableParallelism();
     const id = `p${++this.counter}`;
     const label = params.label ?? `Pool(${workers})`;
@@ -68,7 +80,7 @@ export class PoolManager extends EventEmitter<{ changed: [PoolBase]; created: [P
     await checkCwd(params.cwd, this.baseDir());
     const concurrency = params.concurrency ?? 4;
     const id = `p${++this.counter}`;
-    const label = params.label ?? `parallel -j${concurrency} ${params.template.join(' ')}`.slice(0, 120);
+    const label = params.label ?? `parallel -j${concurrency} ${shellJoin(params.template)}`.slice(0, 120);
     const pool = this.add(
       new CommandPool(id, label, this.engine, {
         template: params.template,

@@ -33,6 +33,8 @@ export class PoolWorker {
   state: 'starting' | 'ready' | 'exited' = 'starting';
   wasReady = false;
   inflight: Task[] = [];
+  /** Asked to give back its unstarted tasks ('u'), answer ('back') not yet here. */
+  recalling = false;
   assigned = 0;
   tasksDone = 0;
   /** Told to exit once its tasks are done (close, maxTasksPerChild). */

@@ -15,12 +15,16 @@ export type ToWorker =
   | ['d', index: number, target: string]
   | ['t', taskId: number, targetIndex: number, mode: TaskMode, payload: unknown[]]
   /** Exit once the tasks already sent are done (close, maxTasksPerChild). */
-  | ['x'];
+  | ['x']
+  /** Give back the tasks held but not started (another worker is idle): answered by 'back'. */
+  | ['u'];
 
 /** Line counts are cumulative newlines written to stdout/stderr: a task owns the lines between its start and end. */
 export type FromWorker =
   | ['ready', pid: number, outLines: number, errLines: number]
   | ['initfail', name: string, message: string, stack: string]
+  /** The tasks it held but had not started, given back on 'u' (possibly none). */
+  | ['back', taskIds: number[]]
   | ['r', taskId: number, t0: number, t1: number, outLines: number, errLines: number, value: unknown]
   | [
       'e',

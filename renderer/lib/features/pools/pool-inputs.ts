@@ -52,3 +52,12 @@ export const builtins = [
   { target: '@examples/pool-tasks.js#fail', label: 'fail(message): throws', sample: 'range' },
   { target: '@examples/pool-tasks.js#crash', label: 'crash(code): the worker exits', sample: 'range' },
 ] as const;
+
+/** An argv as a shell command line (the inverse of splitArgv): arguments that need it are single-quoted. */
+export function joinArgv(argv: readonly string[]): string {
+  return argv
+    .map((arg) =>
+      arg === '' ? "''" : /^[\w@%+=:,./{}-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", `'\\''`)}'`,
+    )
+    .join(' ');
+}
