@@ -1,5 +1,5 @@
 /**
- * Serve mode: `npm run serve -- [--port N] [--host H]`. The same API as the desktop app,
+ * Serve mode: `npm run serve -- [--port N] [--host H] [--log-dir DIR]`. The same API as the desktop app,
  * over a WebSocket, for a browser, a headless machine or the e2e tests.
  */
 import { parseArgs } from 'node:util';
@@ -7,14 +7,42 @@ import { createHost } from '../api/host';
 import { appPaths } from '../app-paths';
 import { startServer } from './server';
 
+const usage = `Usage: npm run serve -- [options]
+   or: node out/main/serve.js [options]
+
+Serves Forkscope to a browser: the page and its API on one port, behind a token printed at start.
+
+Options:
+  --port N        the port to listen on (default 0: any free port)
+  --host H        the address to bind (default 127.0.0.1, loopback only)
+  --log-dir DIR   where each run's stdout/stderr logs go (default: Forkscope's own log directory)
+  -h, --help      print this help and exit
+`;
+
+function readOptions() {
+  try {
+    return parseArgs({
+      options: {
+        port: { type: 'string', default: '0' },
+        host: { type: 'string', default: '127.0.0.1' },
+        'log-dir': { type: 'string' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    }).values;
+  } catch (error) {
+    // Unknown options, missing values, stray arguments: say what is wrong, then how to call it.
+    console.error(`forkscope: ${(error as Error).message}\n`);
+    console.error(usage);
+    process.exit(2);
+  }
+}
+
 async function main() {
-  const { values } = parseArgs({
-    options: {
-      port: { type: 'string', default: '0' },
-      host: { type: 'string', default: '127.0.0.1' },
-      'log-dir': { type: 'string' },
-    },
-  });
+  const values = readOptions();
+  if (values.help) {
+    console.log(usage);
+    process.exit(0);
+  }
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     console.error(`forkscope: --port must be a number from 0 to 65535, not "${values.port}".`);

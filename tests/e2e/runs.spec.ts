@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { statSync } from 'node:fs';
 import type { Page } from '@playwright/test';
 import { connectClient, expect, test } from './fixtures';
@@ -284,16 +285,142 @@ test('a run started before the page opened is back-filled when shown', async ({ 
   await expect(page.getByRole('status').filter({ hasText: 'no match' })).toBeVisible();
 });
 
-test('light and dark themes: a toggle that is remembered', async ({ app, page }) => {
-  const toggle = page.getByRole('button', { name: 'Dark theme' });
-  const before = await toggle.getAttribute('aria-pressed');
+test('light and dark themes: a toggle that says what it switches to, and is remembered', async ({
+  app,
+  page,
+}) => {
+  const toggle = page.getByRole('button', { name: /^Switch to (light|dark) theme$/ });
+  const before = (await page.locator('html').getAttribute('data-theme'))!;
+  const other = before === 'dark' ? 'light' : 'dark';
+  await expect(toggle).toHaveText(new RegExp(`Switch to ${other} theme$`));
   await toggle.click();
-  const after = before === 'true' ? 'false' : 'true';
-  await expect(toggle).toHaveAttribute('aria-pressed', after);
-  await expect(page.locator('html')).toHaveAttribute('data-theme', after === 'true' ? 'dark' : 'light');
+  await expect(page.locator('html')).toHaveAttribute('data-theme', other);
+  await expect(toggle).toHaveText(new RegExp(`Switch to ${before} theme$`));
+  // Native controls (selects, scrollbars) follow the theme.
+  expect(await page.evaluate(() => getComputedStyle(document.documentElement).colorScheme)).toBe(other);
   await page.goto(app.url);
   await page.reload();
-  await expect(page.getByRole('button', { name: 'Dark theme' })).toHaveAttribute('aria-pressed', after);
+  await expect(page.locator('html')).toHaveAttribute('data-theme', other);
+  await expect(page.getByRole('button', { name: `Switch to ${before} theme` })).toBeVisible();
   await page.getByRole('button', { name: 'Follow system' }).click();
   await expect(page.getByRole('status', { name: 'Connection' })).toContainText('Connected');
+});
+
+test('stdin: an empty Send is a newline, text is sent as typed, and what was sent is echoed', async ({
+  app: _app,
+  page,
+}) => {
+  await launch(page, 'python3', ['-u', '-c', 'import sys\nfor line in sys.stdin:\n    print(repr(line))']);
+  const stdin = page.getByLabel('Text for stdin');
+  const send = page.getByRole('button', { name: 'Send', exact: true });
+  await expect(send).toBeEnabled();
+  await send.click();
+  await expect(consolePanel(page)).toContainText("'\\n'");
+
+  // A trailing newline typed in the box is kept: two lines go.
+  await stdin.fill('a\n');
+  await stdin.press('Control+Enter');
+  await expect(stdin).toHaveValue('');
+  await expect(consolePanel(page)).toContainText("'a\\n'");
+  // Ctrl+Enter in an empty box sends a newline too.
+  await stdin.press('Control+Enter');
+  await expect(consolePanel(page).locator('.row.stdout')).toHaveCount(4);
+
+  // What was sent shows as dim `in` rows, only in the merged view.
+  const echoes = consolePanel(page).locator('.row.stdin');
+  await expect(echoes).toHaveCount(4);
+  await expect(echoes.nth(1).locator('.stream')).toHaveText('in');
+  await expect(echoes.nth(1)).toContainText('a');
+  await tab(page, 'stdout').click();
+  await expect(consolePanel(page).locator('.row.stdin')).toHaveCount(0);
+  await page.getByRole('button', { name: 'Close stdin' }).click();
+  await expect(page.getByText(/Exit code 0:\s*success/)).toBeVisible();
+});
+
+test('“Only matches” with Follow tail on shows the matches at once', async ({ app: _app, page }) => {
+  await launch(page, 'seq', ['1', '200000']);
+  await expect(page.getByText(/Exit code 0:\s*success/)).toBeVisible({ timeout: 30_000 });
+  await expect(page.getByRole('note')).toContainText('Showing the last 5,000 of 200,000 lines');
+  const panel = consolePanel(page);
+  await expect(panel).toContainText('200000');
+  await page.getByLabel('Search output').fill('19999');
+  await expect(page.getByRole('status').filter({ hasText: '1/10' })).toBeVisible();
+  await page.getByLabel('Follow tail').check();
+  await expect(panel).toContainText('200000');
+  await page.getByLabel('Only matches').check();
+  await expect(panel.locator('.row')).toHaveCount(10);
+  await expect(panel.locator('.row mark').first()).toBeInViewport();
+  await expect(panel.locator('.row').last()).toContainText('199999');
+  await expect(page.getByLabel('Follow tail')).toBeChecked();
+});
+
+test('Kill stays available while Terminate waits out its grace period', async ({ app: _app, page }) => {
+  await launch(page, 'python3', [
+    '-u',
+    '-c',
+    "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); print('ready'); time.sleep(100)",
+  ]);
+  await expect(consolePanel(page)).toContainText('ready');
+  await page.getByRole('button', { name: 'Terminate' }).click();
+  await expect(
+    page.getByRole('status').filter({ hasText: /terminating… \(SIGKILL in \d s\)/ }),
+  ).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Terminate' })).toBeDisabled();
+  const kill = page.getByRole('button', { name: 'Kill', exact: true });
+  await expect(kill).toBeEnabled();
+  await kill.click();
+  await expect(page.getByText(/Exit -9 \(SIGKILL\)/)).toBeVisible();
+  await expect(page.getByRole('status').filter({ hasText: 'terminating…' })).toHaveCount(0);
+});
+
+test('the page without its token says so, instead of retrying forever', async ({ app, page }) => {
+  await page.goto(`${app.origin}/`);
+  const alert = page.getByRole('alert').filter({ hasText: 'This page needs the token' });
+  await expect(alert).toContainText('#token=');
+  await expect(page.getByRole('status', { name: 'Connection' })).toContainText('Not authorized');
+  await expect(page.getByText('Loading runs…')).toHaveCount(0);
+
+  // A token the server refuses (serve mode restarted with a new one) is named too.
+  await page.goto(`${app.origin}/#token=not-the-token`);
+  await page.waitForLoadState('load');
+  await expect(alert).toContainText('was refused');
+
+  // With the right token, it connects.
+  await page.goto(app.url);
+  await page.waitForLoadState('load');
+  await expect(page.getByRole('status', { name: 'Connection' })).toContainText('Connected');
+  await expect(alert).toHaveCount(0);
+});
+
+test('a multi-line python3 -c script stays one argument, and Re-run launches it again', async ({
+  app: _app,
+  page,
+}) => {
+  await page.getByRole('button', { name: 'New run' }).click();
+  await page.getByLabel('Program').fill('python3');
+  await page.getByLabel('Arguments').fill('-c\nfor i in range(2):\n    print("row", i)');
+  await expect(page.getByLabel('Lines after -c/-e are one script')).toBeChecked();
+  await page.getByRole('button', { name: 'Launch' }).click();
+  await expect(page.getByText(/Exit code 0:\s*success/)).toBeVisible();
+  await expect(consolePanel(page)).toHaveText(/^\s*out\s*row 0\s*out\s*row 1\s*$/);
+
+  const runsList = page.getByRole('list', { name: 'Runs' });
+  const before = await runsList.getByRole('button', { name: /python3 -c/ }).count();
+  await page.getByRole('button', { name: 'Re-run' }).click();
+  await expect(runsList.getByRole('button', { name: /python3 -c/ })).toHaveCount(before + 1);
+  await expect(page.getByText(/Exit code 0:\s*success/)).toBeVisible();
+  await expect(consolePanel(page)).toContainText('row 1');
+});
+
+test('serve mode prints its usage for --help, and for an unknown option', () => {
+  const help = spawnSync(process.execPath, ['out/main/serve.js', '--help'], { encoding: 'utf8' });
+  expect(help.status).toBe(0);
+  expect(help.stdout).toContain('--port N');
+  expect(help.stdout).toContain('--host H');
+  expect(help.stdout).toContain('--log-dir DIR');
+  const unknown = spawnSync(process.execPath, ['out/main/serve.js', '--nope'], { encoding: 'utf8' });
+  expect(unknown.status).toBe(2);
+  expect(unknown.stderr).toContain("Unknown option '--nope'");
+  expect(unknown.stderr).toContain('--port N');
+  expect(unknown.stderr).not.toMatch(/\n\s+at /);
 });

@@ -3,16 +3,21 @@ import type { OutputLine, RunRecord } from '../../contract';
 import {
   draftToParams,
   emptyDraft,
+  multiLineScriptAt,
   parseArgs,
   parseEnv,
+  rerunParams,
 } from '../../renderer/lib/features/runs/launch-input';
 import { isContiguous, mergeWindow } from '../../renderer/lib/features/runs/output-window';
 import { buildRunTree } from '../../renderer/lib/features/runs/run-tree';
 import {
+  echoLines,
   highlightHtml,
   lineHtml,
   overstrike,
+  stdinPayload,
   stripAnsi,
+  withEchoes,
 } from '../../renderer/lib/features/runs/console-lines';
 
 const line = (seq: number, text = `line ${seq}`): OutputLine => ({ seq, stream: 'stdout', t: seq, text });
@@ -25,6 +30,52 @@ describe('the launch form’s input', () => {
       'import sys; print("a b")',
       '  spaced  ',
     ]);
+  });
+
+  it('takes the lines after -c / -e as one multi-line script, unless asked not to', () => {
+    const text = '-u\n-c\nfor i in range(2):\n    print(i)\n\nprint("done")\n';
+    expect(multiLineScriptAt(text)).toBe(2);
+    expect(parseArgs(text, true)).toEqual(['-u', '-c', 'for i in range(2):\n    print(i)\n\nprint("done")']);
+    expect(parseArgs(text, false)).toEqual([
+      '-u',
+      '-c',
+      'for i in range(2):',
+      '    print(i)',
+      'print("done")',
+    ]);
+    // One line after the flag: nothing to choose, the same either way.
+    expect(multiLineScriptAt('-c\nprint(1)\n')).toBe(-1);
+    expect(parseArgs('-c\nprint(1)\n', true)).toEqual(['-c', 'print(1)']);
+    expect(parseArgs('-e\nconsole.log(1)\nconsole.log(2)', true)).toEqual([
+      '-e',
+      'console.log(1)\nconsole.log(2)',
+    ]);
+    // The launch form does it by default.
+    const params = draftToParams({ ...emptyDraft, program: 'python3', args: '-c\na = 1\nprint(a)' });
+    expect(params.ok && params.value.args).toEqual(['-c', 'a = 1\nprint(a)']);
+  });
+
+  it('re-runs a command with its argv, cwd and shell', () => {
+    const record = {
+      argv: ['python3', '-c', 'print(1)'],
+      cwd: '/tmp',
+      shell: false,
+      label: 'py',
+    } as RunRecord;
+    expect(rerunParams(record)).toEqual({
+      program: 'python3',
+      args: ['-c', 'print(1)'],
+      shell: false,
+      cwd: '/tmp',
+      label: 'py',
+    });
+    const shell = {
+      argv: ['/bin/sh', '-c', 'echo hi | wc'],
+      cwd: '/',
+      shell: true,
+      label: 'sh',
+    } as RunRecord;
+    expect(rerunParams(shell)).toMatchObject({ program: 'echo hi | wc', args: [], shell: true });
   });
 
   it('reads KEY=VALUE lines, -KEY removals and comments, and names a bad line', () => {
@@ -81,6 +132,35 @@ describe('the runs tree', () => {
     ]);
     expect(tree.map((node) => node.record.id)).toEqual(['d', 'c', 'a']);
     expect(tree[2]!.children.map((node) => node.record.id)).toEqual(['b']);
+  });
+});
+
+describe('stdin and its echo', () => {
+  it('sends the text as typed plus one newline; an empty box sends a newline', () => {
+    expect(stdinPayload('')).toBe('\n');
+    expect(stdinPayload('Ada')).toBe('Ada\n');
+    expect(stdinPayload('a\n')).toBe('a\n\n');
+  });
+
+  it('echoes each sent line as a local stdin row, in order between the run’s lines', () => {
+    const first = echoLines('a\n\n', 4, [], 1);
+    expect(first.map((echo) => [echo.text, echo.stream, echo.echo])).toEqual([
+      ['a', 'stdin', true],
+      ['', 'stdin', true],
+    ]);
+    const second = echoLines('\n', 4, first, 2);
+    const seqsOf = [...first, ...second].map((echo) => echo.seq);
+    expect(seqsOf).toEqual([...seqsOf].sort((a, b) => a - b));
+    expect(Math.max(...seqsOf)).toBeLessThan(5);
+    expect(Math.min(...seqsOf)).toBeGreaterThan(4);
+
+    const merged = withEchoes([line(3), line(4), line(5)], [...first, ...second]);
+    expect(merged.map((each) => each.text)).toEqual(['line 3', 'line 4', 'a', '', '', 'line 5']);
+    // Echoes older than the held window drop out with it.
+    expect(withEchoes([line(6)], first).map((each) => each.text)).toEqual(['line 6']);
+    // Sent before the run wrote anything: shown before its first line.
+    const early = echoLines('x\n', -1, [], 0);
+    expect(withEchoes([line(0)], early).map((each) => each.text)).toEqual(['x', 'line 0']);
   });
 });
 

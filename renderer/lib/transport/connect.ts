@@ -4,7 +4,11 @@ import { tokenProtocolPrefix } from '../../../contract/transport';
 
 type Bridge = Pick<ForkscopeClient, 'call' | 'on'>;
 
-export type ConnectionState = 'connecting' | 'open' | 'closed';
+/**
+ * `unauthorized`: the page has no token in its address, or the server refuses it (serve mode
+ * restarted with a new token, a mistyped address). Retrying cannot help until the address is fixed.
+ */
+export type ConnectionState = 'connecting' | 'open' | 'closed' | 'unauthorized';
 
 export interface Connection {
   client: Bridge;
@@ -26,8 +30,13 @@ function connectWebSocket(): Connection {
   const queue: string[] = [];
   let socket: WebSocket | null = null;
   let retryMs = 250;
+  let everOpened = false;
 
-  const setState = (state: ConnectionState) => stateListeners.forEach((listener) => listener(state));
+  let current: ConnectionState = 'connecting';
+  const setState = (state: ConnectionState) => {
+    current = state;
+    stateListeners.forEach((listener) => listener(state));
+  };
 
   const client = createClient({
     send(frame) {
@@ -41,13 +50,29 @@ function connectWebSocket(): Connection {
     },
   });
 
+  /**
+   * A socket that closes before it opened, while the page's own server answers HTTP, was refused:
+   * serve mode checks the token (and Origin) only on the WebSocket upgrade.
+   */
+  async function refused(): Promise<boolean> {
+    if (everOpened) return false;
+    try {
+      const response = await fetch(location.pathname || '/', { method: 'HEAD', cache: 'no-store' });
+      return response.ok;
+    } catch {
+      return false;
+    }
+  }
+
   function open() {
-    setState('connecting');
+    // A refused page keeps saying so while it retries, rather than flickering to “connecting”.
+    if (current !== 'unauthorized') setState('connecting');
     const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/api`;
     const ws = new WebSocket(url, [tokenProtocolPrefix + token]);
     socket = ws;
     ws.onopen = () => {
       retryMs = 250;
+      everOpened = true;
       setState('open');
       for (const text of queue.splice(0)) ws.send(text);
     };
@@ -59,12 +84,24 @@ function connectWebSocket(): Connection {
       // Requests waiting to be sent were just reported as failed: they must never be sent later.
       queue.length = 0;
       client.failPending('The connection to Forkscope was lost.');
-      setState('closed');
-      setTimeout(open, retryMs);
-      retryMs = Math.min(retryMs * 2, 5000);
+      void refused().then((wasRefused) => {
+        setState(wasRefused ? 'unauthorized' : 'closed');
+        // Still retried (slowly when refused): the right server may come back on this address.
+        setTimeout(open, wasRefused ? 5000 : retryMs);
+        retryMs = Math.min(retryMs * 2, 5000);
+      });
     };
   }
-  open();
+  // A token pasted or corrected in the address bar takes effect without a manual reload.
+  addEventListener('hashchange', () => {
+    if ((new URLSearchParams(location.hash.slice(1)).get('token') ?? '') !== token) location.reload();
+  });
+  if (token) {
+    open();
+  } else {
+    // Without a token the server refuses every socket: say so instead of retrying forever.
+    queueMicrotask(() => setState('unauthorized'));
+  }
 
   return { client, kind: 'browser', onState: (listener) => stateListeners.add(listener) };
 }

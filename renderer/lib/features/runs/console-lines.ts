@@ -1,5 +1,17 @@
 import { AnsiUp } from 'ansi_up';
-import type { OutputLine, UnfinishedLines } from '../../../../contract';
+import type { OutputLine, StreamName, UnfinishedLines } from '../../../../contract';
+
+/**
+ * A row of the console: a line the run wrote, or (stream `stdin`, `echo` set) a local echo of what
+ * was sent to its stdin. Echoes exist only in this page; they are never part of the run's output.
+ */
+export interface ConsoleLine {
+  seq: number;
+  stream: StreamName | 'stdin';
+  t: number;
+  text: string;
+  echo?: true;
+}
 
 // CSI sequences (colours, cursor moves) and OSC sequences (titles, hyperlinks).
 // eslint-disable-next-line no-control-regex
@@ -13,7 +25,7 @@ export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
 }
 
-const htmlCache = new WeakMap<OutputLine, string>();
+const htmlCache = new WeakMap<ConsoleLine, string>();
 
 /**
  * What a terminal shows of a line with carriage returns (progress bars): each \r goes back to the
@@ -31,7 +43,7 @@ export function overstrike(text: string): string {
  * fresh converter so a colour left open by one line (or by the other stream) never leaks into
  * the next. Lines without escapes skip ansi_up entirely, and the result is cached per line.
  */
-export function lineHtml(line: OutputLine): string {
+export function lineHtml(line: ConsoleLine): string {
   let html = htmlCache.get(line);
   if (html === undefined) {
     const text = overstrike(line.text);
@@ -63,7 +75,7 @@ export function highlightHtml(text: string, query: string): string {
   return html + escapeHtml(plain.slice(from));
 }
 
-export function lineMatches(line: OutputLine, query: string): boolean {
+export function lineMatches(line: ConsoleLine, query: string): boolean {
   return stripAnsi(line.text).toLowerCase().includes(query.toLowerCase());
 }
 
@@ -71,7 +83,7 @@ export function lineMatches(line: OutputLine, query: string): boolean {
 const unfinishedSeq = { stdout: 2 ** 52, stderr: 2 ** 52 + 1 } as const;
 
 /** True for a line shown before its newline came (a prompt waiting for input, a progress bar). */
-export function isUnfinished(line: OutputLine): boolean {
+export function isUnfinished(line: ConsoleLine): boolean {
   return line.seq >= unfinishedSeq.stdout;
 }
 
@@ -83,4 +95,50 @@ export function unfinishedLines(unfinished: UnfinishedLines, t: number): OutputL
     if (text) lines.push({ seq: unfinishedSeq[stream], stream, t, text });
   }
   return lines;
+}
+
+/** What Send writes: the text as typed plus one newline, as Enter in a terminal (empty: just "\n"). */
+export function stdinPayload(text: string): string {
+  return `${text}\n`;
+}
+
+/**
+ * The echo rows for `payload` sent to stdin, one per line it ends, placed after the newest line
+ * the run had written (`afterSeq`) and after any echo already there. Their sequence numbers are
+ * fractions between two real lines, so the console's order (by seq) puts them where they happened.
+ */
+export function echoLines(
+  payload: string,
+  afterSeq: number,
+  held: readonly ConsoleLine[],
+  t: number,
+): ConsoleLine[] {
+  const texts = payload.split('\n');
+  if (texts.at(-1) === '') texts.pop();
+  const next = afterSeq + 1;
+  let seq = Math.max(afterSeq, held.at(-1)?.seq ?? -Infinity);
+  return texts.map((text) => {
+    seq = seq < afterSeq + 0.5 ? afterSeq + 0.5 : seq + (next - seq) / 2;
+    return { seq, stream: 'stdin', t, text, echo: true };
+  });
+}
+
+/** The run's lines with the echoes that fall inside the held window, in order. */
+export function withEchoes(
+  lines: readonly ConsoleLine[],
+  echoes: readonly ConsoleLine[],
+): readonly ConsoleLine[] {
+  if (echoes.length === 0) return lines;
+  // An echo sent before the first held line (before any output) sits just before it: kept.
+  const from = (lines[0]?.seq ?? -Infinity) - 1;
+  const shown = echoes.filter((echo) => echo.seq > from);
+  if (shown.length === 0) return lines;
+  const merged: ConsoleLine[] = [];
+  let j = 0;
+  for (const line of lines) {
+    while (j < shown.length && shown[j]!.seq < line.seq) merged.push(shown[j++]!);
+    merged.push(line);
+  }
+  while (j < shown.length) merged.push(shown[j++]!);
+  return merged;
 }

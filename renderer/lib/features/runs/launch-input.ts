@@ -1,10 +1,12 @@
-import type { LaunchParams } from '../../../../contract';
+import type { LaunchParams, RunRecord } from '../../../../contract';
 
 /** What the launch form holds, as typed. */
 export interface LaunchDraft {
   program: string;
   /** One argument per line, taken literally: no quoting, no globbing. Blank lines are ignored. */
   args: string;
+  /** A `-c`/`-e` line takes all the lines after it as one argument: a multi-line script. */
+  scriptAfterFlag: boolean;
   cwd: string;
   /** KEY=VALUE per line; `-KEY` removes KEY from the inherited environment; `#` starts a comment. */
   env: string;
@@ -19,6 +21,7 @@ export interface LaunchDraft {
 export const emptyDraft: LaunchDraft = {
   program: '',
   args: '',
+  scriptAfterFlag: true,
   cwd: '',
   env: '',
   label: '',
@@ -30,8 +33,44 @@ export const emptyDraft: LaunchDraft = {
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; field: keyof LaunchDraft; message: string };
 
-export function parseArgs(text: string): string[] {
-  return text.split(/\r?\n/).filter((line) => line.trim() !== '');
+/** The flags whose next argument is a program text (python -c, node/perl/ruby -e, sh -c). */
+const scriptFlags = new Set(['-c', '-e', '--eval']);
+
+/**
+ * Where a multi-line script starts: the index of the line after a `-c`/`-e` line when more than one
+ * (non-blank) line follows it, else -1. Only then does “one argument per line” make a difference.
+ */
+export function multiLineScriptAt(text: string): number {
+  const lines = text.split(/\r?\n/);
+  const flag = lines.findIndex((line) => scriptFlags.has(line.trim()));
+  if (flag < 0) return -1;
+  const after = lines.slice(flag + 1).filter((line) => line.trim() !== '');
+  return after.length > 1 ? flag + 1 : -1;
+}
+
+/**
+ * One argument per line, literally, blank lines ignored. With `scriptAfterFlag`, everything after a
+ * `-c`/`-e` line is one argument (its lines joined by newlines, blank ones kept, outer ones trimmed).
+ */
+export function parseArgs(text: string, scriptAfterFlag = false): string[] {
+  const lines = text.split(/\r?\n/);
+  const at = scriptAfterFlag ? multiLineScriptAt(text) : -1;
+  const args = (at < 0 ? lines : lines.slice(0, at)).filter((line) => line.trim() !== '');
+  if (at >= 0) {
+    const script = lines.slice(at);
+    while (script[0]?.trim() === '') script.shift();
+    while (script.at(-1)?.trim() === '') script.pop();
+    args.push(script.join('\n'));
+  }
+  return args;
+}
+
+/** The parameters to launch a finished command again: its argv (or shell line), cwd and label. */
+export function rerunParams(record: RunRecord): LaunchParams {
+  const params: LaunchParams = record.shell
+    ? { program: record.argv.at(-1) ?? '', args: [], shell: true }
+    : { program: record.argv[0] ?? '', args: record.argv.slice(1), shell: false };
+  return { ...params, cwd: record.cwd, label: record.label };
 }
 
 export function parseEnv(text: string): Parsed<Record<string, string | null>> {
@@ -75,7 +114,7 @@ export function draftToParams(draft: LaunchDraft): Parsed<LaunchParams> {
   }
   const params: LaunchParams = {
     program,
-    args: parseArgs(draft.args),
+    args: parseArgs(draft.args, draft.scriptAfterFlag),
     shell: draft.shell,
     closeStdin: draft.input !== '' && draft.closeStdin,
   };

@@ -10,12 +10,17 @@ import type {
 import { api, onConnectionOpen } from '../../api.svelte';
 import { alerts } from '../../shell/alerts.svelte';
 import { navigation } from '../../shell/navigation.svelte';
+import { echoLines, type ConsoleLine } from './console-lines';
 import { isContiguous, mergeWindow } from './output-window';
 import { buildRunTree } from './run-tree';
 
 /** The most output lines held in memory per run; the full record is the log file on disk. */
 export const windowLines = 5000;
 const maxMessages = 500;
+/** The most stdin echo rows kept per run. */
+const maxEchoes = 1000;
+/** Terminate's grace period: SIGTERM, then SIGKILL if the run is still there after this long. */
+export const terminateGraceMs = 5000;
 /** How long a flooding run must be quiet before its window is read whole. */
 const quietMs = 400;
 
@@ -34,6 +39,11 @@ export class RunOutput {
   messages = $state.raw<RunMessage[]>([]);
   /** Each stream's last line while it has no newline yet: often a prompt waiting for stdin. */
   unfinished = $state.raw<UnfinishedLines>({ stdout: null, stderr: null });
+  /**
+   * Local echoes of what this page sent to the run's stdin (stream `stdin`, marked `echo`), shown
+   * dim in the console between the lines the run wrote. Never sent by the server; not in the log.
+   */
+  echoes = $state.raw<ConsoleLine[]>([]);
   /** No hole in the held lines: a flood (or a disconnection) can leave some out until a back-fill. */
   readonly contiguous = $derived(isContiguous(this.lines));
   /** False until the window was read from the server once (runs started before the page opened). */
@@ -68,6 +78,16 @@ export class RunOutput {
     return !this.filled || !this.contiguous || this.lines.length < Math.min(windowLines, this.totalLines);
   }
 
+  /** Echo rows for `payload`, placed after the newest line held now (call it before sending). */
+  echoFor(payload: string): ConsoleLine[] {
+    return echoLines(payload, this.lines.at(-1)?.seq ?? -1, this.echoes, Date.now());
+  }
+
+  addEchoes(echoes: readonly ConsoleLine[]) {
+    const all = [...this.echoes, ...echoes].sort((a, b) => a.seq - b.seq);
+    this.echoes = all.length > maxEchoes ? all.slice(-maxEchoes) : all;
+  }
+
   addMessage(message: RunMessage) {
     const messages = [...this.messages, message];
     this.messages = messages.length > maxMessages ? messages.slice(-maxMessages) : messages;
@@ -85,6 +105,8 @@ class RunsStore {
   /** Timers, not state: nothing renders from them. */
   readonly #quietTimers = new Map<string, ReturnType<typeof setTimeout>>();
   loaded = $state(false);
+  /** Runs being terminated (SIGTERM sent), with when SIGKILL follows if they are still running. */
+  readonly terminating = new SvelteMap<string, number>();
 
   readonly all = $derived([...this.#records.values()]);
   readonly tree = $derived(buildRunTree(this.all));
@@ -164,18 +186,31 @@ class RunsStore {
     return record;
   }
 
+  /** Writes `text` to the run's stdin; once written, it is echoed in the console (locally). */
   async writeStdin(id: string, text: string): Promise<boolean> {
+    // Placed where the output stood when it was sent: an answer may arrive before the reply.
+    const echoes = this.#outputFor(id).echoFor(text);
     const done = await alerts.attempt('Send to stdin', () => api.call('runs.writeStdin', { id, text }));
-    return done !== undefined;
+    if (done === undefined) return false;
+    this.#outputs.get(id)?.addEchoes(echoes);
+    return true;
   }
 
   async closeStdin(id: string): Promise<void> {
     await alerts.attempt('Close stdin', () => api.call('runs.closeStdin', { id }));
   }
 
+  /** SIGTERM, then SIGKILL after the grace period: the reply comes once the run has ended. */
   async terminate(id: string): Promise<void> {
-    const record = await alerts.attempt('Terminate', () => api.call('runs.terminate', { id }));
-    if (record) this.#upsert(record);
+    this.terminating.set(id, Date.now() + terminateGraceMs);
+    try {
+      const record = await alerts.attempt('Terminate', () =>
+        api.call('runs.terminate', { id, graceMs: terminateGraceMs }),
+      );
+      if (record) this.#upsert(record);
+    } finally {
+      this.terminating.delete(id);
+    }
   }
 
   async kill(id: string): Promise<void> {
