@@ -2,19 +2,9 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { chromium } from '@playwright/test';
 import type { ProcessRow } from '../contract/system';
 import { ProcessLister } from '../main/engine/system/lister';
-import { chromiumPath } from '../tests/support/chromium';
+import { chromiumArgs, chromiumPath } from '../tests/support/chromium';
 import { startServe } from '../tests/support/serve';
 import type { Benchmark, Measurement, Ratio } from './harness';
-
-const chromiumArgs = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-dev-shm-usage',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);

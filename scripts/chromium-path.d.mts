@@ -1,1 +1,2 @@
 export function chromiumPathOrNull(): string | null;
+export const chromiumArgs: string[];

@@ -1,1 +1,1 @@
-export { chromiumPathOrNull as chromiumPath } from '../../scripts/chromium-path.mjs';
+export { chromiumArgs, chromiumPathOrNull as chromiumPath } from '../../scripts/chromium-path.mjs';

@@ -9,7 +9,7 @@ import type { Engine } from '../engine';
 import { PoolBase } from './pool-base';
 import { shellJoin } from './shell-quote';
 import { Task } from './task';
-import { taskOutput } from './task-output';
+import { taskDetail } from './task-output';
 import { TaskMode } from './worker-protocol';
 
 export interface CommandPoolOptions {
@@ -274,16 +274,7 @@ export class CommandPool extends PoolBase {
 
   detail(id: number): TaskDetail {
     const task = this.task(id);
-    const output = task.run ? taskOutput(task) : { lines: [], truncated: false };
-    return {
-      ...task.summary(),
-      target: task.label(),
-      args: task.payload as TaskDetail['args'],
-      ...(task.state === 'done' ? { result: task.result as TaskDetail['result'] } : {}),
-      failure: task.failure,
-      output: output.lines,
-      outputTruncated: output.truncated,
-    };
+    return taskDetail(task, task.label());
   }
 
   logOrder(): Task[] {

@@ -13,7 +13,7 @@ import type { RunRegistry } from '../registry';
 import { PoolBase } from './pool-base';
 import { PoolWorker } from './pool-worker-handle';
 import { Task } from './task';
-import { taskOutput } from './task-output';
+import { taskDetail } from './task-output';
 import { TaskMode, type FromWorker } from './worker-protocol';
 
 export interface FunctionPoolOptions {
@@ -668,16 +668,7 @@ export class FunctionPool extends PoolBase {
 
   detail(id: number): TaskDetail {
     const task = this.task(id);
-    const output = task.run && task.state !== 'queued' ? taskOutput(task) : { lines: [], truncated: false };
-    return {
-      ...task.summary(),
-      target: task.target,
-      args: task.payload as TaskDetail['args'],
-      ...(task.state === 'done' ? { result: task.result as TaskDetail['result'] } : {}),
-      failure: task.failure,
-      output: output.lines,
-      outputTruncated: output.truncated,
-    };
+    return taskDetail(task, task.target);
   }
 
   logOrder(): Task[] {

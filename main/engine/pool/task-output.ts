@@ -1,4 +1,4 @@
-import type { OutputLine } from '../../../contract';
+import type { OutputLine, TaskDetail } from '../../../contract';
 import type { Task } from './task';
 
 /**
@@ -39,4 +39,18 @@ export function taskOutput(task: Task, limit = 2000): { lines: OutputLine[]; tru
   picked.reverse();
   const evicted = firstSeq > 0 && (oldestOut > task.outFrom || oldestErr > task.errFrom);
   return { lines: picked.slice(-limit), truncated: evicted || picked.length > limit };
+}
+
+/** Everything the UI shows of one task: its summary, what it ran, its result or failure, its output. */
+export function taskDetail(task: Task, target: string): TaskDetail {
+  const output = task.run && task.state !== 'queued' ? taskOutput(task) : { lines: [], truncated: false };
+  return {
+    ...task.summary(),
+    target,
+    args: task.payload as TaskDetail['args'],
+    ...(task.state === 'done' ? { result: task.result as TaskDetail['result'] } : {}),
+    failure: task.failure,
+    output: output.lines,
+    outputTruncated: output.truncated,
+  };
 }
