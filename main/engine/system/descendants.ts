@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { DescendantLane, DescendantsInfo } from '../../../contract';
-import { ProcessLister } from './lister';
+import { ProcessLister, type RawProcess } from './lister';
 import { hasProc, listPids, readCmdline, readStat, startTimeMs, type ProcStat } from './proc-reader';
 
 export interface TrackedRunSource {
@@ -261,22 +261,7 @@ export class DescendantTracker extends EventEmitter<{ lanes: [LanesEvent] }> {
       }
       if (tracked.lanes.length === 0 && tracked.rootPid !== null) {
         const root = byPid.get(tracked.rootPid);
-        if (root) {
-          const lane: DescendantLane = {
-            pid: root.pid,
-            ppid: root.ppid,
-            name: root.name,
-            cmd: root.cmd,
-            start: root.start || t,
-            end: null,
-            root: true,
-            depth: 0,
-            zombie: false,
-          };
-          tracked.lanes.push(lane);
-          tracked.live.set(root.pid, { lane, startTicks: 0 });
-          tracked.changed.add(lane);
-        }
+        if (root) this.joinListed(tracked, root, t, 0);
       }
       let progress = true;
       while (progress) {
@@ -285,25 +270,30 @@ export class DescendantTracker extends EventEmitter<{ lanes: [LanesEvent] }> {
           const parent = tracked.live.get(entry.ppid);
           if (!parent || tracked.live.has(entry.pid) || tracked.lanes.some((lane) => lane.pid === entry.pid))
             continue;
-          const lane: DescendantLane = {
-            pid: entry.pid,
-            ppid: entry.ppid,
-            name: entry.name,
-            cmd: entry.cmd,
-            start: entry.start || t,
-            end: null,
-            root: false,
-            depth: parent.lane.depth + 1,
-            zombie: false,
-          };
-          tracked.lanes.push(lane);
-          tracked.live.set(entry.pid, { lane, startTicks: 0 });
-          tracked.changed.add(lane);
+          this.joinListed(tracked, entry, t, parent.lane.depth + 1);
           progress = true;
         }
       }
       if (tracked.live.size === 0) tracked.tracking = false;
     }
+  }
+
+  /** A process from a ps-list listing joins the run's tree (depth 0: the run itself). */
+  private joinListed(tracked: Tracked, entry: RawProcess, t: number, depth: number): void {
+    const lane: DescendantLane = {
+      pid: entry.pid,
+      ppid: entry.ppid,
+      name: entry.name,
+      cmd: entry.cmd,
+      start: entry.start || t,
+      end: null,
+      root: depth === 0,
+      depth,
+      zombie: false,
+    };
+    tracked.lanes.push(lane);
+    tracked.live.set(entry.pid, { lane, startTicks: 0 });
+    tracked.changed.add(lane);
   }
 
   private flush(): void {
