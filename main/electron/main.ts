@@ -1,7 +1,8 @@
 /** The desktop app: Electron's main process hosts the engine and serves the API over IPC. */
-import { app, BrowserWindow } from 'electron';
+import { app, BrowserWindow, dialog } from 'electron';
 import { createHost } from '../api/host';
 import { appPaths } from '../app-paths';
+import { LogFolderError, openLogSession } from '../engine/output/log-session';
 import { serveIpc } from './ipc-transport';
 import { createMainWindow, lockDownSession } from './window';
 
@@ -20,7 +21,12 @@ function start() {
 
   void app.whenReady().then(() => {
     lockDownSession();
-    const host = createHost({ appRoot: paths.appRoot, logDir: paths.logDir });
+    const logDir = openLogFolder(paths.logRoot);
+    if (logDir === null) {
+      app.quit();
+      return;
+    }
+    const host = createHost({ appRoot: paths.appRoot, logDir });
     host.killEverythingOnCrash();
     const { window, isTrustedSender } = createMainWindow(paths);
     const stopIpc = serveIpc(host, isTrustedSender);
@@ -51,4 +57,33 @@ function start() {
       if (BrowserWindow.getAllWindows().length === 0) app.quit();
     });
   });
+}
+
+/**
+ * This session's log folder. When `root` cannot be written, says so naming the folder and offers
+ * another one (or quitting): runs whose logs silently go nowhere would look fine and keep nothing.
+ */
+function openLogFolder(root: string): string | null {
+  for (;;) {
+    try {
+      return openLogSession(root);
+    } catch (error) {
+      if (!(error instanceof LogFolderError)) throw error;
+      const choice = dialog.showMessageBoxSync({
+        type: 'error',
+        title: 'Forkscope cannot write its logs',
+        message: error.message,
+        detail: 'Every run’s output is logged in full. Choose a folder Forkscope can write to.',
+        buttons: ['Choose another folder…', 'Quit'],
+        defaultId: 0,
+        cancelId: 1,
+      });
+      if (choice !== 0) return null;
+      const picked = dialog.showOpenDialogSync({
+        title: 'A folder for Forkscope’s logs',
+        properties: ['openDirectory', 'createDirectory'],
+      });
+      if (picked?.[0]) root = picked[0];
+    }
+  }
 }

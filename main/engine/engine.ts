@@ -46,7 +46,8 @@ export class Engine {
   readonly system: SystemMonitor;
 
   constructor(readonly options: EngineOptions) {
-    mkdirSync(options.logDir, { recursive: true });
+    // Logs are other people's output: the folder is the owner's alone (mode applies only if created here).
+    mkdirSync(options.logDir, { recursive: true, mode: 0o700 });
     this.registry = new RunRegistry(options.logDir, options.windowLines ?? 10_000);
     this.queues = new QueueEngine(this.registry);
     this.graceMs = options.graceMs ?? 3000;

@@ -5,6 +5,7 @@
 import { parseArgs } from 'node:util';
 import { createHost } from '../api/host';
 import { appPaths } from '../app-paths';
+import { LogFolderError, openLogSession } from '../engine/output/log-session';
 import { startServer } from './server';
 
 const usage = `Usage: npm run serve -- [options]
@@ -15,7 +16,8 @@ Serves Forkscope to a browser: the page and its API on one port, behind a token 
 Options:
   --port N        the port to listen on (default 0: any free port)
   --host H        the address to bind (default 127.0.0.1, loopback only)
-  --log-dir DIR   where each run's stdout/stderr logs go (default: Forkscope's own log directory)
+  --log-dir DIR   where the logs go: each start makes a new session folder in it
+                  (default: $XDG_STATE_HOME/forkscope/logs)
   -h, --help      print this help and exit
 `;
 
@@ -49,11 +51,20 @@ async function main() {
     process.exit(2);
   }
   const paths = appPaths(import.meta.url, values['log-dir']);
-  const host = createHost({ appRoot: paths.appRoot, logDir: paths.logDir });
+  let logDir: string;
+  try {
+    logDir = openLogSession(paths.logRoot);
+  } catch (error) {
+    // Runs without logs would look fine and keep nothing: refuse to start, in one line.
+    if (!(error instanceof LogFolderError)) throw error;
+    console.error(`forkscope: ${error.message}. Choose another folder with --log-dir.`);
+    process.exit(1);
+  }
+  const host = createHost({ appRoot: paths.appRoot, logDir });
   host.killEverythingOnCrash();
   const running = await startServer({ host, rendererDir: paths.rendererDir, bindHost: values.host, port });
   console.log(`Forkscope is serving on ${running.url}`);
-  console.log(`Logs of every run: ${paths.logDir}`);
+  console.log(`Logs of every run: ${logDir}`);
 
   let stopping = false;
   const stop = async (signal: string) => {

@@ -1,4 +1,5 @@
 import { closeSync, open, write, writev } from 'node:fs';
+import { exclusiveCreateFlags, logFileMode } from './log-session';
 
 interface Segment {
   buffer: Buffer;
@@ -38,7 +39,8 @@ export class LogWriter {
     // Opened asynchronously: creating a file can take a third of a millisecond (a busy disk, a
     // big log folder), and it happens while the child is being spawned. Closed synchronously: by
     // then every write is done, and a close is cheaper than a thread-pool round trip.
-    open(path, 'w', (error, fd) => {
+    // Created exclusively and never through a symlink: an existing file is never truncated.
+    open(path, exclusiveCreateFlags, logFileMode, (error, fd) => {
       this.opening = false;
       if (error) this.fail(error);
       else this.fd = fd;
