@@ -1,7 +1,8 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, realpathSync } from 'node:fs';
+import { chmodSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
+import { build } from 'esbuild';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { isForkscopeError, type ProcessRow } from '../../contract';
 import type { Engine } from '../../main/engine/engine';
@@ -247,36 +248,48 @@ describe('safe kill', () => {
   });
 
   const root = linux && process.getuid?.() === 0 && spawnSync('setpriv', ['--version']).status === 0;
-  it.runIf(root)('says "permission denied" when the system refuses (EPERM), as another user', async () => {
-    const [child] = startSleeps(1, '907.5');
-    const script = [
-      "const { SystemMonitor } = await import('./main/engine/system/monitor.ts');",
-      'const monitor = new SystemMonitor({ ownPids: () => ({ self: process.pid, helpers: [], runs: new Map() }), lookupRun: () => null });',
-      `try { await monitor.kill({ pid: ${child!.pid}, signal: 'TERM', tree: false }); console.log('sent'); }`,
-      'catch (error) { console.log(JSON.stringify({ code: error.code, message: error.message })); }',
-    ].join('\n');
-    const result = spawnSync(
-      'setpriv',
-      [
-        '--reuid=65534',
-        '--regid=65534',
-        '--clear-groups',
-        process.execPath,
-        '--import',
-        'tsx',
-        '--input-type=module',
-        '-e',
-        script,
-      ],
-      {
-        cwd: projectRoot,
+  const asNobody = ['--reuid=65534', '--regid=65534', '--clear-groups'];
+  // Node itself must be runnable by that user; the project's files need not be (a clone may sit in a 0700 home).
+  const nobodyRunsNode =
+    root && spawnSync('setpriv', [...asNobody, process.execPath, '-e', '0'], { cwd: tmpdir() }).status === 0;
+  it.runIf(nobodyRunsNode)(
+    'says "permission denied" when the system refuses (EPERM), as another user',
+    async () => {
+      const [child] = startSleeps(1, '907.5');
+      // The monitor is bundled into one file in a fresh world-readable folder, so user 65534 reads
+      // nothing of the clone, wherever it lives.
+      const dir = mkdtempSync(join(tmpdir(), 'forkscope-as-nobody-'));
+      chmodSync(dir, 0o755);
+      const script = join(dir, 'kill-as-nobody.mjs');
+      await build({
+        stdin: {
+          contents: [
+            "import { SystemMonitor } from './main/engine/system/monitor';",
+            'const monitor = new SystemMonitor({ ownPids: () => ({ self: process.pid, helpers: [], runs: new Map() }), lookupRun: () => null });',
+            `try { await monitor.kill({ pid: ${child!.pid}, signal: 'TERM', tree: false }); console.log('sent'); }`,
+            'catch (error) { console.log(JSON.stringify({ code: error.code, message: error.message })); }',
+          ].join('\n'),
+          resolveDir: projectRoot,
+          loader: 'ts',
+        },
+        bundle: true,
+        platform: 'node',
+        format: 'esm',
+        target: 'node20',
+        outfile: script,
+        logLevel: 'silent',
+      });
+      chmodSync(script, 0o644);
+      const result = spawnSync('setpriv', [...asNobody, process.execPath, script], {
+        cwd: dir,
         encoding: 'utf8',
-        env: { ...process.env, HOME: tmpdir(), TSX_TSCONFIG_PATH: join(projectRoot, 'tsconfig.json') },
-      },
-    );
-    const answer = JSON.parse(result.stdout.trim().split('\n').pop() ?? '{}');
-    expect(answer.code).toBe('permission-denied');
-    expect(answer.message).toMatch(/^permission denied: sleep \(pid \d+\) belongs to root/);
-    expect(child!.exitCode).toBeNull();
-  });
+        env: { ...process.env, HOME: dir },
+      });
+      rmSync(dir, { recursive: true, force: true });
+      const answer = JSON.parse(result.stdout.trim().split('\n').pop() ?? '{}');
+      expect(answer.code).toBe('permission-denied');
+      expect(answer.message).toMatch(/^permission denied: sleep \(pid \d+\) belongs to root/);
+      expect(child!.exitCode).toBeNull();
+    },
+  );
 });
