@@ -1,20 +1,59 @@
-import { resolve } from 'node:path';
+import { resolve, sep } from 'node:path';
 import { defineConfig } from 'electron-vite';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
+import type { Plugin } from 'vite';
+
+/** The scripts the engine forks: in a packaged app they run from outside the asar archive. */
+const childEntries = {
+  'process-runner': resolve('main/engine/child/process-runner.ts'),
+  'spawn-helper': resolve('main/engine/child/spawn-helper.ts'),
+  'pool-worker': resolve('main/engine/child/pool-worker.ts'),
+};
+const childSuffix = '?forkscope-child';
+
+/**
+ * Gives the child scripts their own copy of every project module they import, in chunks of their
+ * own (out/main/child-chunks/). Shared chunks would have to be unpacked from the asar for the
+ * children, and then the main process would load unpacked — unprotected — code too: asar integrity
+ * covers only the archive. So nothing the main process runs is ever outside it.
+ */
+function standaloneChildScripts(): Plugin {
+  const entryFiles = new Set(Object.values(childEntries));
+  const projectDir = resolve('.') + sep;
+  return {
+    name: 'forkscope:standalone-child-scripts',
+    enforce: 'pre',
+    async resolveId(source, importer, options) {
+      if (!importer || options.isEntry) return null;
+      const fromChild = importer.endsWith(childSuffix);
+      if (!fromChild && !entryFiles.has(importer)) return null;
+      const base = fromChild ? importer.slice(0, -childSuffix.length) : importer;
+      const resolved = await this.resolve(source, base, { ...options, skipSelf: true });
+      if (!resolved || resolved.external || !resolved.id.startsWith(projectDir)) return resolved;
+      if (resolved.id.includes(`${sep}node_modules${sep}`)) return resolved;
+      return { ...resolved, id: resolved.id + childSuffix };
+    },
+  };
+}
 
 // One build produces everything: the Electron entry, the serve-mode entry and the
 // scripts the engine forks (they must exist as files on disk to be forked).
 export default defineConfig({
   main: {
+    plugins: [standaloneChildScripts()],
     build: {
       outDir: 'out/main',
       rolldownOptions: {
         input: {
           electron: resolve('main/electron/main.ts'),
           serve: resolve('main/serve/main.ts'),
-          'process-runner': resolve('main/engine/child/process-runner.ts'),
-          'spawn-helper': resolve('main/engine/child/spawn-helper.ts'),
-          'pool-worker': resolve('main/engine/child/pool-worker.ts'),
+          ...childEntries,
+        },
+        output: {
+          chunkFileNames: (chunk) =>
+            chunk.moduleIds.some((id) => id.endsWith(childSuffix))
+              ? 'child-chunks/[name]-[hash].js'
+              : 'chunks/[name]-[hash].js',
         },
       },
     },
