@@ -6,6 +6,8 @@ import type { EventName, EventPayload, MethodInput, MethodName, MethodOutput } f
 export interface ClientTransport {
   send(frame: RequestFrame): void;
   onFrame(listener: (frame: ServerFrame) => void): () => void;
+  /** Where the connection can end (a WebSocket), every call still waiting fails then with `reason`. */
+  onClose?(listener: (reason: string) => void): void;
 }
 
 export type Listener<E extends EventName> = (payload: EventPayload<E>) => void;
@@ -23,8 +25,18 @@ export function createClient(transport: ClientTransport): ForkscopeClient {
   const pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
   const listeners = new Map<string, Set<(payload: unknown) => void>>();
 
+  function failAll(error: ForkscopeError) {
+    for (const waiter of pending.values()) waiter.reject(error);
+    pending.clear();
+  }
+
   function settle(frame: ResponseFrame) {
-    if (frame.id === null) return;
+    if (frame.id === null) {
+      // An error the server could not pin on one request (it could not read the frame): any of the
+      // waiting calls may be the one it meant, and none would ever be answered otherwise.
+      if (!frame.ok) failAll(new ForkscopeError(frame.error.code as ErrorCode, frame.error.message));
+      return;
+    }
     const waiter = pending.get(frame.id);
     if (!waiter) return;
     pending.delete(frame.id);
@@ -37,6 +49,7 @@ export function createClient(transport: ClientTransport): ForkscopeClient {
   }
 
   transport.onFrame((frame) => (frame.t === 'res' ? settle(frame) : emit(frame)));
+  transport.onClose?.((reason) => failAll(new ForkscopeError('unavailable', reason)));
 
   return {
     call(method, params) {
@@ -53,8 +66,7 @@ export function createClient(transport: ClientTransport): ForkscopeClient {
       return () => set.delete(listener as (payload: unknown) => void);
     },
     failPending(message) {
-      for (const waiter of pending.values()) waiter.reject(new ForkscopeError('unavailable', message));
-      pending.clear();
+      failAll(new ForkscopeError('unavailable', message));
     },
   };
 }

@@ -2,10 +2,11 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { maxFrameBytes } from '../../contract/frames';
-import { openConnection } from '../api/connection';
+import { apiPath } from '../../contract/transport';
 import type { Host } from '../api/host';
 import { newToken, ServeGuard } from './guard';
-import { serveStatic } from './static-files';
+import { isLogRequest, serveLog, serveStatic } from './static-files';
+import { serveClient } from './ws-client';
 
 export interface ServeOptions {
   host: Host;
@@ -25,8 +26,11 @@ export interface RunningServer {
 
 /** Frames past this are refused with an error; far past it, the socket is closed (ws's own guard). */
 const hardFrameLimit = maxFrameBytes * 4;
-/** Unsent bytes a client may have queued before its output events are dropped. */
-const slowClientBytes = 8 * 1024 * 1024;
+
+/** The path of a request line as sent, without its query: compared as is, never normalised. */
+function pathOf(url: string | undefined): string {
+  return (url ?? '').split('?', 1)[0]!;
+}
 
 /** Serve mode: the built renderer over HTTP and the API over a WebSocket, on loopback, behind a token. */
 export async function startServer(options: ServeOptions): Promise<RunningServer> {
@@ -34,12 +38,22 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const token = options.token ?? newToken();
   const guard = new ServeGuard(token, bindHost);
 
+  const logPathOf = (runId: string, stream: 'stdout' | 'stderr') => {
+    try {
+      return options.host.engine.run(runId).capture.stats()[stream].logPath;
+    } catch {
+      return null;
+    }
+  };
   const server = createServer((request, response) => {
     if (!guard.hostAllowed(request)) {
       response.writeHead(421, { 'Content-Type': 'text/plain' }).end('Misdirected request: unknown Host.');
       return;
     }
-    serveStatic(options.rendererDir, request, response).catch(() => {
+    const served = isLogRequest(request.url)
+      ? serveLog(logPathOf, (token) => guard.tokenMatches(token), request, response)
+      : serveStatic(options.rendererDir, request, response);
+    served.catch(() => {
       if (!response.headersSent) response.writeHead(400).end();
       else response.destroy();
     });
@@ -48,6 +62,9 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     noServer: true,
     maxPayload: hardFrameLimit,
     handleProtocols: (protocols) => guard.tokenFrom(protocols) ?? false,
+    // One message per turn of the event loop: each answer is sent (and counted against the
+    // client's budget) before the next request of a burst is handled, not all held at once.
+    allowSynchronousEvents: false,
   });
 
   server.on('upgrade', (request, socket, head) => {
@@ -55,6 +72,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       socket.end(`HTTP/1.1 ${status} ${why}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
     };
     if (!guard.hostAllowed(request)) return refuse(421, 'Misdirected Request');
+    if (pathOf(request.url) !== apiPath) return refuse(404, 'Not Found');
     if (!guard.originAllowed(request)) return refuse(403, 'Forbidden Origin');
     const offered = new Set(
       (request.headers['sec-websocket-protocol'] ?? '')
@@ -66,19 +84,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     sockets.handleUpgrade(request, socket, head, (ws) => sockets.emit('connection', ws, request));
   });
 
-  sockets.on('connection', (ws: WebSocket) => {
-    const connection = openConnection(options.host, (frame) => {
-      if (ws.readyState !== ws.OPEN) return;
-      // A slow client must not grow our memory without bound: past the limit, output batches
-      // are dropped for it (the page back-fills them with runs.readOutput); the rest still goes.
-      if (ws.bufferedAmount > slowClientBytes && frame.t === 'evt' && frame.name === 'runs.output') return;
-      ws.send(JSON.stringify(frame));
-    });
-    // Binary frames are decoded as text too: they fail as JSON and get a bad-frame error.
-    ws.on('message', (data) => void connection.receiveText(data.toString()));
-    ws.on('close', () => connection.close());
-    ws.on('error', () => connection.close());
-  });
+  sockets.on('connection', (ws: WebSocket) => serveClient(ws, options.host));
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -1,6 +1,6 @@
 import { createClient, type ForkscopeClient } from '../../../contract/client';
 import type { ServerFrame } from '../../../contract/frames';
-import { tokenProtocolPrefix } from '../../../contract/transport';
+import { apiPath, tokenProtocolPrefix } from '../../../contract/transport';
 
 type Bridge = Pick<ForkscopeClient, 'call' | 'on'>;
 
@@ -27,6 +27,7 @@ function connectWebSocket(): Connection {
   const token = new URLSearchParams(location.hash.slice(1)).get('token') ?? '';
   const frameListeners = new Set<(frame: ServerFrame) => void>();
   const stateListeners = new Set<(state: ConnectionState) => void>();
+  const closeListeners = new Set<(reason: string) => void>();
   const queue: string[] = [];
   let socket: WebSocket | null = null;
   let retryMs = 250;
@@ -48,6 +49,9 @@ function connectWebSocket(): Connection {
       frameListeners.add(listener);
       return () => frameListeners.delete(listener);
     },
+    onClose(listener) {
+      closeListeners.add(listener);
+    },
   });
 
   /**
@@ -67,7 +71,7 @@ function connectWebSocket(): Connection {
   function open() {
     // A refused page keeps saying so while it retries, rather than flickering to “connecting”.
     if (current !== 'unauthorized') setState('connecting');
-    const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/api`;
+    const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}${apiPath}`;
     const ws = new WebSocket(url, [tokenProtocolPrefix + token]);
     socket = ws;
     ws.onopen = () => {
@@ -80,10 +84,13 @@ function connectWebSocket(): Connection {
       const frame = JSON.parse(String(message.data)) as ServerFrame;
       frameListeners.forEach((listener) => listener(frame));
     };
-    ws.onclose = () => {
+    ws.onclose = (event) => {
       // Requests waiting to be sent were just reported as failed: they must never be sent later.
       queue.length = 0;
-      client.failPending('The connection to Forkscope was lost.');
+      const why = event.reason ? ` (${event.reason})` : '';
+      closeListeners.forEach((listener) => listener(`The connection to Forkscope was lost${why}.`));
+      // Whatever closed it (a restart, or the server's budget for a page that stopped reading), the
+      // retry below reopens it and every store loads its lists again on open: nothing stays missed.
       void refused().then((wasRefused) => {
         setState(wasRefused ? 'unauthorized' : 'closed');
         // Still retried (slowly when refused): the right server may come back on this address.
