@@ -1,8 +1,10 @@
 /** The desktop app: Electron's main process hosts the engine and serves the API over IPC. */
+import { dirname } from 'node:path';
 import { app, BrowserWindow, dialog } from 'electron';
 import { createHost } from '../api/host';
 import { appPaths } from '../app-paths';
-import { LogFolderError, openLogSession } from '../engine/output/log-session';
+import { readLogSettings, type LogSettings } from '../engine/output/log-budget';
+import { LogFolderError, openLogSession, pruneLogSessions } from '../engine/output/log-session';
 import { serveIpc } from './ipc-transport';
 import { createMainWindow, lockDownSession } from './window';
 
@@ -21,12 +23,26 @@ function start() {
 
   void app.whenReady().then(() => {
     lockDownSession();
+    let settings: LogSettings;
+    try {
+      settings = readLogSettings({});
+    } catch (error) {
+      dialog.showErrorBox('Forkscope: a log setting is wrong', (error as Error).message);
+      app.quit();
+      return;
+    }
     const logDir = openLogFolder(paths.logRoot);
     if (logDir === null) {
       app.quit();
       return;
     }
-    const host = createHost({ appRoot: paths.appRoot, logDir });
+    pruneLogSessions(dirname(logDir), logDir, settings.retention);
+    const host = createHost({
+      appRoot: paths.appRoot,
+      logDir,
+      logBudgetBytes: settings.budgetBytes,
+      logPolicy: settings.policy,
+    });
     host.killEverythingOnCrash();
     const { window, isTrustedSender } = createMainWindow(paths);
     const stopIpc = serveIpc(host, isTrustedSender);

@@ -1,16 +1,18 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   ForkscopeError,
   methods,
   type ForkParams,
   type LaunchParams,
+  type LogPolicy,
   type ProcessParams,
   type ReadOutputResult,
   type RunRecord,
 } from '../../contract';
 import type { ChildCallMethod } from './child/runner-protocol';
 import { forkModule, sendToChild, startProcess, type ForkContext } from './forked';
+import { defaultLogBudget, LogBudget } from './output/log-budget';
 import { RunRegistry, type Run } from './registry';
 import { SpawnHelperClient } from './spawn/spawn-helper-client';
 import { launchCommand } from './subprocess';
@@ -28,6 +30,10 @@ export interface EngineOptions {
   windowLines?: number;
   /** Terminate's grace period before SIGKILL. */
   graceMs?: number;
+  /** Bytes all logs of this session may take (default: the smaller of 5 GB and 20 % of the free space). */
+  logBudgetBytes?: number;
+  /** What a run does once the budget is used up, unless told otherwise (default: stop logging it). */
+  logPolicy?: LogPolicy;
 }
 
 type Parsed<T, Defaults extends keyof T> = T & Required<Pick<T, Defaults>>;
@@ -51,6 +57,11 @@ export class Engine {
     this.registry = new RunRegistry(options.logDir, options.windowLines ?? 10_000);
     this.queues = new QueueEngine(this.registry);
     this.graceMs = options.graceMs ?? 3000;
+    this.registry.logBudget = new LogBudget(
+      options.logBudgetBytes ?? defaultLogBudget(options.logDir),
+      options.logPolicy,
+    );
+    this.registry.logStopGraceMs = this.graceMs;
     this.baseDir = options.baseDir ?? process.cwd();
     this.spawner = new SpawnHelperClient(join(options.childDir, 'spawn-helper.js'));
     this.forks = {
@@ -143,10 +154,23 @@ export class Engine {
     return this.run(id).capture.read(fromSeq, limit);
   }
 
-  clearFinished(): number {
+  /** Forgets the runs that have ended; with `deleteLogs`, deletes their log files too. */
+  clearFinished(deleteLogs = false): number {
     const ended = this.registry.all().filter((run) => run.ended);
-    for (const run of ended) this.registry.forget(run.id);
+    for (const run of ended) {
+      if (deleteLogs) {
+        const { stdout, stderr } = run.capture.stats();
+        for (const path of [stdout.logPath, stderr.logPath]) rmSync(path, { force: true });
+      }
+      this.registry.forget(run.id);
+    }
     return ended.length;
+  }
+
+  setLogPolicy(id: string, policy: LogPolicy): RunRecord {
+    const run = this.run(id);
+    run.capture.log.setPolicy(policy);
+    return run.snapshot();
   }
 
   /** A child's request, checked with the same contract schema as a request from the UI. */

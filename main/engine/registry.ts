@@ -4,6 +4,7 @@ import type { Writable } from 'node:stream';
 import { ForkscopeError, type ErrorInfo, type RunKind, type RunRecord } from '../../contract';
 import { describeExit } from './exit-meaning';
 import { groupStillOurs, signalTree, stopTree, treeExists } from './lifetime';
+import { LogBudget } from './output/log-budget';
 import { OutputCapture } from './output/output-capture';
 
 type StopCause = NonNullable<RunRecord['exit']>['stoppedBy'];
@@ -42,6 +43,14 @@ export class Run {
     this.capture = new OutputCapture(registry.logDir, id, registry.windowLines, () =>
       registry.emit('output', id),
     );
+    this.capture.log.use(registry.logBudget, {
+      changed: () => this.update({}),
+      // The budget's "stop the run" choice: Terminate, saying why in the run's record.
+      stopRun: (reason) => {
+        this.update({ error: { code: 'refused', message: reason } });
+        void this.stop('terminate', registry.logStopGraceMs).catch(() => {});
+      },
+    });
     this.record = {
       id,
       kind: start.kind,
@@ -208,6 +217,9 @@ export class RunRegistry extends EventEmitter<EngineEvents> {
   private counter = 0;
   /** Set when shutdown begins: a child that starts after it is stopped at once. */
   stopping = false;
+  /** The session's log budget, shared by every run (the engine sets it). */
+  logBudget = new LogBudget(Number.POSITIVE_INFINITY);
+  logStopGraceMs = 3000;
 
   constructor(
     readonly logDir: string,

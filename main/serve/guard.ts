@@ -60,7 +60,12 @@ export class ServeGuard {
 
   tokenValid(protocol: string | null): boolean {
     if (!protocol) return false;
-    const given = Buffer.from(protocol.slice(tokenProtocolPrefix.length));
+    return this.tokenMatches(protocol.slice(tokenProtocolPrefix.length));
+  }
+
+  /** The token itself, compared in constant time (a log download carries it in its query). */
+  tokenMatches(token: string): boolean {
+    const given = Buffer.from(token);
     const expected = Buffer.from(this.token);
     return given.length === expected.length && timingSafeEqual(given, expected);
   }

@@ -5,7 +5,8 @@
 import { parseArgs } from 'node:util';
 import { createHost } from '../api/host';
 import { appPaths } from '../app-paths';
-import { LogFolderError, openLogSession } from '../engine/output/log-session';
+import { formatBytes, readLogSettings, type LogSettings } from '../engine/output/log-budget';
+import { LogFolderError, openLogSession, pruneLogSessions } from '../engine/output/log-session';
 import { startServer } from './server';
 
 const usage = `Usage: npm run serve -- [options]
@@ -18,6 +19,14 @@ Options:
   --host H        the address to bind (default 127.0.0.1, loopback only)
   --log-dir DIR   where the logs go: each start makes a new session folder in it
                   (default: $XDG_STATE_HOME/forkscope/logs)
+  --log-budget SIZE   bytes all logs of a session may take, e.g. 2G or 500M (default: the smaller
+                      of 5G and 20% of the free space; env FORKSCOPE_LOG_BUDGET)
+  --log-policy P      when the budget is used up: stop-logging (default; the in-memory window
+                      stays), keep-logging or stop-run (env FORKSCOPE_LOG_POLICY)
+  --log-keep-sessions N   session folders kept, this one included (default 20; env
+                          FORKSCOPE_LOG_KEEP_SESSIONS)
+  --log-keep-days D   session folders older than this are deleted at start (default 14; env
+                      FORKSCOPE_LOG_KEEP_DAYS)
   -h, --help      print this help and exit
 `;
 
@@ -28,6 +37,10 @@ function readOptions() {
         port: { type: 'string', default: '0' },
         host: { type: 'string', default: '127.0.0.1' },
         'log-dir': { type: 'string' },
+        'log-budget': { type: 'string' },
+        'log-policy': { type: 'string' },
+        'log-keep-sessions': { type: 'string' },
+        'log-keep-days': { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     }).values;
@@ -50,6 +63,18 @@ async function main() {
     console.error(`forkscope: --port must be a number from 0 to 65535, not "${values.port}".`);
     process.exit(2);
   }
+  let settings: LogSettings;
+  try {
+    settings = readLogSettings({
+      budget: values['log-budget'],
+      policy: values['log-policy'],
+      keepSessions: values['log-keep-sessions'],
+      keepDays: values['log-keep-days'],
+    });
+  } catch (error) {
+    console.error(`forkscope: ${(error as Error).message}.`);
+    process.exit(2);
+  }
   const paths = appPaths(import.meta.url, values['log-dir']);
   let logDir: string;
   try {
@@ -60,12 +85,17 @@ async function main() {
     console.error(`forkscope: ${error.message}. Choose another folder with --log-dir.`);
     process.exit(1);
   }
-  const host = createHost({ appRoot: paths.appRoot, logDir });
+  const pruned = pruneLogSessions(paths.logRoot, logDir, settings.retention);
+  const host = createHost({
+    appRoot: paths.appRoot,
+    logDir,
+    logBudgetBytes: settings.budgetBytes,
+    logPolicy: settings.policy,
+  });
   host.killEverythingOnCrash();
   const running = await startServer({ host, rendererDir: paths.rendererDir, bindHost: values.host, port });
-  console.log(`Forkscope is serving on ${running.url}`);
-  console.log(`Logs of every run: ${logDir}`);
-
+  // Before the first line is printed: whoever reads it may signal at once (stdout to a pipe is
+  // written synchronously), and an unhandled SIGINT would kill serve mode without stopping its runs.
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
@@ -77,6 +107,13 @@ async function main() {
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGHUP', () => void stop('SIGHUP'));
+  console.log(`Forkscope is serving on ${running.url}`);
+  console.log(`Logs of every run: ${logDir}`);
+  const budget = host.engine.registry.logBudget;
+  console.log(
+    `Log budget: ${formatBytes(budget.limitBytes)}, then ${budget.defaultPolicy}` +
+      (pruned.length > 0 ? `; deleted ${pruned.length} old session folder(s)` : ''),
+  );
 }
 
 main().catch((error: unknown) => {

@@ -1,4 +1,5 @@
 import { closeSync, open, write, writev } from 'node:fs';
+import { RunLog } from './log-budget';
 import { exclusiveCreateFlags, logFileMode } from './log-session';
 
 interface Segment {
@@ -19,8 +20,16 @@ export class LogWriter {
   /** Bytes accepted so far, and of those, how many are done with (written, or dropped after an error). */
   accepted = 0;
   settled = 0;
-  /** Set when the log could not be opened or written (a full disk): capture goes on in memory. */
+  /** Bytes on disk: less than `accepted` while writes are under way, or for good after an error. */
+  written = 0;
+  /**
+   * Set when the log could not be opened or written (a full disk, EIO) or its budget stopped it:
+   * "log incomplete from byte N: <reason>". Capture goes on in memory.
+   */
   error: string | null = null;
+  /** Why writing stopped while the run may go on (the budget): it may be resumed. */
+  private stopped: string | null = null;
+  private failed = false;
   /** Resolves once `end()` was called, every byte is written and the file is closed. */
   readonly finished: Promise<void>;
   private fd: number | null = null;
@@ -34,7 +43,9 @@ export class LogWriter {
   constructor(
     path: string,
     private readonly onProgress: () => void,
+    private readonly runLog: RunLog = new RunLog(),
   ) {
+    runLog.add(this);
     this.finished = new Promise((resolve) => (this.resolveFinished = resolve));
     // Opened asynchronously: creating a file can take a third of a millisecond (a busy disk, a
     // big log folder), and it happens while the child is being spawned. Closed synchronously: by
@@ -51,7 +62,7 @@ export class LogWriter {
   write(buffer: Buffer, start: number, end: number): void {
     if (end <= start || this.ending) return;
     this.accepted += end - start;
-    if (this.error !== null) {
+    if (this.failed || this.stopped !== null) {
       this.settled = this.accepted;
       return;
     }
@@ -67,15 +78,38 @@ export class LogWriter {
     this.kick();
   }
 
+  /** Logging goes on after the budget stopped it: the bytes received meanwhile are not in the log. */
+  resume(): void {
+    if (this.stopped === null || this.failed || this.ending) return;
+    this.error = `log incomplete: received bytes ${this.written}–${this.accepted} are not in it (${this.stopped}; logging resumed)`;
+    this.stopped = null;
+    this.runLog.changed();
+  }
+
   private fail(error: NodeJS.ErrnoException): void {
-    this.error = `${error.code ?? 'EIO'}: ${error.message}`;
+    this.failed = true;
+    const code = error.code ?? 'EIO';
+    this.drop(error.message.startsWith(code) ? error.message : `${code}: ${error.message}`);
+  }
+
+  /** Nothing more is written; the bytes queued and to come are counted as done with. */
+  private drop(reason: string): void {
+    this.error = `log incomplete from byte ${this.written}: ${reason}`;
     this.segments = [];
     this.unwritten = 0;
     this.settled = this.accepted;
+    this.runLog.changed();
   }
 
   private kick(): void {
     if (this.opening || this.busy || this.closing) return;
+    if (this.segments.length > 0 && this.fd !== null && !this.failed) {
+      const refused = this.runLog.admit();
+      if (refused !== null) {
+        this.stopped = refused;
+        this.drop(refused);
+      }
+    }
     if (this.segments.length === 0 || this.fd === null) {
       if (this.ending) this.close();
       return;
@@ -91,6 +125,8 @@ export class LogWriter {
       else {
         this.unwritten -= written;
         this.settled += written;
+        this.written += written;
+        this.runLog.wrote(written);
         if (written < total) this.segments = [...remainder(batch, written), ...this.segments];
       }
       this.onProgress();

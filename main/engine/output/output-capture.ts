@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { ReadOutputResult, StreamName, UnfinishedLines } from '../../../contract';
 import { LineRing } from './line-ring';
+import type { RunRecord } from '../../../contract';
+import { RunLog } from './log-budget';
 import { LogWriter } from './log-writer';
 
 /** How much of an unfinished line is shown while it waits for its newline. */
@@ -86,8 +88,14 @@ class StreamCapture {
     readonly logPath: string,
     private readonly ring: LineRing,
     private readonly onLines: () => void,
+    runLog: RunLog,
   ) {
-    this.log = new LogWriter(logPath, () => this.onWritten());
+    this.log = new LogWriter(logPath, () => this.onWritten(), runLog);
+  }
+
+  /** Bytes on disk, and why the log lacks some (or null). */
+  get logged(): { logged: number; logIncomplete: string | null } {
+    return { logged: this.log.written, logIncomplete: this.log.error };
   }
 
   /** Reads `source` to its end; while the log lags far behind, the source is paused, so memory stays bounded. */
@@ -304,24 +312,24 @@ class StreamCapture {
   }
 }
 
-export interface CaptureStats {
-  stdout: { bytes: number; lines: number; logPath: string };
-  stderr: { bytes: number; lines: number; logPath: string };
-}
+type StreamStats = RunRecord['output']['stdout'];
+export type CaptureStats = RunRecord['output'];
 
 /**
  * A run's stdout and stderr: every byte to a log file per stream (the full record),
  * lines with timestamps and sequence numbers in a bounded ring (the window the UI shows).
  */
 export class OutputCapture {
+  /** The run's share of the log budget: unlimited until the registry puts it under one (`log.use`). */
+  readonly log = new RunLog();
   private readonly ring: LineRing;
   private readonly streams: Record<StreamName, StreamCapture>;
 
   constructor(logDir: string, runId: string, windowLines: number, onLines: () => void) {
     this.ring = new LineRing(windowLines);
     this.streams = {
-      stdout: new StreamCapture('stdout', join(logDir, `${runId}.stdout.log`), this.ring, onLines),
-      stderr: new StreamCapture('stderr', join(logDir, `${runId}.stderr.log`), this.ring, onLines),
+      stdout: new StreamCapture('stdout', join(logDir, `${runId}.stdout.log`), this.ring, onLines, this.log),
+      stderr: new StreamCapture('stderr', join(logDir, `${runId}.stderr.log`), this.ring, onLines, this.log),
     };
   }
 
@@ -359,10 +367,16 @@ export class OutputCapture {
   }
 
   stats(): CaptureStats {
-    const { stdout, stderr } = this.streams;
+    const stream = (capture: StreamCapture): StreamStats => ({
+      bytes: capture.bytes,
+      lines: capture.lines,
+      logPath: capture.logPath,
+      ...capture.logged,
+    });
     return {
-      stdout: { bytes: stdout.bytes, lines: stdout.lines, logPath: stdout.logPath },
-      stderr: { bytes: stderr.bytes, lines: stderr.lines, logPath: stderr.logPath },
+      stdout: stream(this.streams.stdout),
+      stderr: stream(this.streams.stderr),
+      log: { policy: this.log.policy, warning: this.log.warning },
     };
   }
 }

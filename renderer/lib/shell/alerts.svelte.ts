@@ -6,6 +6,12 @@ export interface Alert {
   action: string;
   code: string;
   message: string;
+  /** A notice (a log warning) rather than a failed call; says so and is styled apart. */
+  notice?: boolean;
+  /** Choices offered with it (the log budget's three); choosing one dismisses the alert. */
+  choices?: { label: string; choose: () => void }[];
+  /** An alert with a key replaces the one before it with the same key (a warning that updates). */
+  key?: string;
 }
 
 /** The one sentence and code of anything thrown by a call; ForkscopeErrors already carry both. */
@@ -31,6 +37,13 @@ class AlertsStore {
     const alert = { id: this.#nextId++, action, code, message };
     // The newest first, and a bounded list: a burst of failures must not bury the page.
     this.items = [alert, ...this.items].slice(0, 5);
+  }
+
+  /** A notice that is not a failure: a log that is incomplete, a budget warning. */
+  notify(action: string, message: string, options: Pick<Alert, 'code' | 'choices' | 'key'>): void {
+    const alert: Alert = { id: this.#nextId++, action, message, notice: true, ...options };
+    const others = options.key ? this.items.filter((item) => item.key !== options.key) : this.items;
+    this.items = [alert, ...others].slice(0, 5);
   }
 
   dismiss(id: number): void {

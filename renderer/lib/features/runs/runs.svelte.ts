@@ -11,6 +11,7 @@ import { api, onConnectionOpen } from '../../api.svelte';
 import { alerts } from '../../shell/alerts.svelte';
 import { navigation } from '../../shell/navigation.svelte';
 import { echoLines, type ConsoleLine } from './console-lines';
+import { alertLogChanges } from './log-alerts';
 import { isContiguous, mergeWindow } from './output-window';
 import { buildRunTree } from './run-tree';
 
@@ -218,9 +219,11 @@ class RunsStore {
     if (record) this.#upsert(record);
   }
 
-  /** Forgets ended runs on the server (their logs stay on disk) and here. */
-  async clearFinished(): Promise<void> {
-    const cleared = await alerts.attempt('Clear finished runs', () => api.call('runs.clearFinished', {}));
+  /** Forgets ended runs on the server and here; their logs stay on disk unless `deleteLogs`. */
+  async clearFinished(deleteLogs = false): Promise<void> {
+    const cleared = await alerts.attempt('Clear finished runs', () =>
+      api.call('runs.clearFinished', { deleteLogs }),
+    );
     if (cleared === undefined) return;
     for (const record of this.all) if (isEnded(record)) this.#forget(record.id);
     if (navigation.selectedRunId && !this.#records.has(navigation.selectedRunId))
@@ -251,6 +254,7 @@ class RunsStore {
     // A list answer can be older than an event that overtook it: an ended run never runs again.
     if (fromList && previous && isEnded(previous) && !isEnded(record)) return;
     this.#records.set(record.id, record);
+    if (!fromList) alertLogChanges(previous, record);
     const output = this.#outputFor(record.id);
     output.updateTotals(record.output);
     // The run just ended while shown: its last window may have holes from a flood; read it whole.
