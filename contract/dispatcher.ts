@@ -23,6 +23,16 @@ export interface DispatcherOptions {
 }
 
 /**
+ * The id of a request that cannot be parsed (too large, cut short), read from its first bytes, so
+ * the caller's own call fails rather than waits. Only a top-level id before any nested value is
+ * trusted, as `{"t":"req","id":7,...` (the order the client writes): an "id" inside params is never taken.
+ */
+function leadingId(text: string): number | null {
+  const match = /^\s*\{\s*(?:"t"\s*:\s*"req"\s*,\s*)?"id"\s*:\s*(\d{1,15})\s*[,}]/.exec(text.slice(0, 200));
+  return match ? Number(match[1]) : null;
+}
+
+/**
  * Turns raw frames (text from a WebSocket, values from IPC) into handler calls.
  * Input is validated here, once, with the contract's schema; handlers get typed, valid input.
  */
@@ -30,7 +40,7 @@ export function createDispatcher(handlers: Handlers, options: DispatcherOptions 
   async function call(name: string, params: unknown, context: CallContext = detached): Promise<unknown> {
     if (!isMethodName(name))
       throw new ForkscopeError('unknown-method', `There is no method named "${name}".`);
-    const parsed = methods[name].input.safeParse(params);
+    const parsed = parseInput(name, params);
     if (!parsed.success) {
       const first = parsed.error.issues[0];
       const where = first && first.path.length > 0 ? ` (at ${first.path.join('.')})` : '';
@@ -41,6 +51,21 @@ export function createDispatcher(handlers: Handlers, options: DispatcherOptions 
     }
     const handler = handlers[name] as (input: unknown, context: CallContext) => unknown;
     return await handler(parsed.data, context);
+  }
+
+  function parseInput(name: MethodName, params: unknown) {
+    try {
+      return methods[name].input.safeParse(params);
+    } catch (error) {
+      // A value nested deeper than the stack allows: the caller's mistake, answered, not logged as a bug.
+      if (error instanceof RangeError) {
+        throw new ForkscopeError(
+          'invalid-params',
+          `Invalid parameters for ${name}: they are nested too deeply.`,
+        );
+      }
+      throw error;
+    }
   }
 
   function toErrorInfo(name: string, error: unknown): ErrorInfo {
@@ -76,7 +101,7 @@ export function createDispatcher(handlers: Handlers, options: DispatcherOptions 
     if (text.length > maxFrameBytes) {
       return {
         t: 'res',
-        id: null,
+        id: leadingId(text),
         ok: false,
         error: { code: 'payload-too-large', message: `A request may be at most ${maxFrameBytes} bytes.` },
       };
@@ -87,7 +112,7 @@ export function createDispatcher(handlers: Handlers, options: DispatcherOptions 
     } catch {
       return {
         t: 'res',
-        id: null,
+        id: leadingId(text),
         ok: false,
         error: { code: 'bad-frame', message: 'A request must be JSON.' },
       };

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { event, method } from './define';
+import { envOverrides } from './env';
 import { errorCodes } from './errors';
+import { jsonValue } from './json';
 import { outputLine, runId } from './runs';
 
 export const poolId = z.string().min(1).max(64);
@@ -120,7 +122,7 @@ export type TaskDetail = z.infer<typeof taskDetail>;
 const common = {
   label: z.string().max(200).optional(),
   cwd: noNul('the working directory').max(4096).optional(),
-  env: z.record(noNul('an environment name'), noNul('an environment value').nullable()).optional(),
+  env: envOverrides.optional(),
 };
 
 export const createFunctionPool = z.object({
@@ -128,7 +130,7 @@ export const createFunctionPool = z.object({
   /** Default: the number of CPUs. */
   workers: z.number().int().min(1).max(256).optional(),
   initializer: target.optional(),
-  initargs: z.array(z.json()).max(1000).default([]),
+  initargs: z.array(jsonValue).max(1000).default([]),
   maxTasksPerChild: z.number().int().min(1).optional(),
   taskTimeoutMs: timeoutMs.optional(),
   /** The function the first tasks will call: checked (module exists, names the export) before any worker starts. */
@@ -158,13 +160,13 @@ const byId = z.object({ id: poolId });
 const callParams = z.object({
   id: poolId,
   target,
-  args: z.array(z.json()).max(10_000).default([]),
+  args: z.array(jsonValue).max(10_000).default([]),
   timeoutMs: timeoutMs.optional(),
 });
 const mapParams = z.object({
   id: poolId,
   target,
-  items: z.array(z.json()).max(10_000_000),
+  items: z.array(jsonValue).max(10_000_000),
   chunksize: z.number().int().min(1).optional(),
 });
 
@@ -206,7 +208,7 @@ export const poolMethods = {
   ),
   'pools.starmap': method(
     'Pool.starmap: like map, each item being the argument list.',
-    mapParams.extend({ items: z.array(z.array(z.json())).max(10_000_000) }),
+    mapParams.extend({ items: z.array(z.array(jsonValue)).max(10_000_000) }),
     z.object({ results: z.array(z.json()) }),
   ),
   'pools.submit': method(

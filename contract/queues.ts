@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { event, method } from './define';
+import { jsonValue } from './json';
 
 export const queueId = z.string().min(1).max(64);
 const timeoutMs = z.number().int().min(0).max(3600_000);
@@ -117,7 +118,7 @@ export const queueMethods = {
   ),
   'queues.put': method(
     'Put a JSON item, as Forkscope itself (block and timeout as Python’s put).',
-    z.object({ id: queueId, item: z.json(), ...blocking }),
+    z.object({ id: queueId, item: jsonValue, ...blocking }),
     z.object({ itemId: z.number().int() }),
   ),
   'queues.take': method(

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { event, method } from './define';
+import { envOverrides } from './env';
 import { errorInfo } from './frames';
+import { jsonValue } from './json';
 
 export const runId = z.string().min(1).max(64);
 const noNul = (what: string) =>
@@ -30,26 +32,7 @@ export type ExitInfo = z.infer<typeof exitInfo>;
 export const streamName = z.enum(['stdout', 'stderr']);
 export type StreamName = z.infer<typeof streamName>;
 
-export const streamStats = z.object({
-  /** Bytes received from the run. */
-  bytes: z.number(),
-  lines: z.number(),
-  logPath: z.string(),
-  /** Bytes of them on disk in `logPath`. */
-  logged: z.number(),
-  /** "log incomplete from byte N: <reason>" (a full disk, EIO, the log budget), else null. */
-  logIncomplete: z.string().nullable(),
-});
-
-/** What a run does once the session's log budget is used up. */
-export const logPolicy = z.enum(['keep-logging', 'stop-logging', 'stop-run']);
-export type LogPolicy = z.infer<typeof logPolicy>;
-
-export const logWarning = z.object({
-  kind: z.enum(['fast', 'budget-80', 'budget-exceeded']),
-  message: z.string(),
-});
-export type LogWarning = z.infer<typeof logWarning>;
+export const streamStats = z.object({ bytes: z.number(), lines: z.number(), logPath: z.string() });
 
 export const thrownError = z.object({ name: z.string(), message: z.string(), stack: z.string() });
 export type ThrownError = z.infer<typeof thrownError>;
@@ -72,11 +55,7 @@ export const runRecord = z.object({
   /** Why it could not start, or why it failed (timeout, a thrown error…). */
   error: errorInfo.nullable(),
   stdinOpen: z.boolean(),
-  output: z.object({
-    stdout: streamStats,
-    stderr: streamStats,
-    log: z.object({ policy: logPolicy, warning: logWarning.nullable() }),
-  }),
+  output: z.object({ stdout: streamStats, stderr: streamStats }),
   target: z.string().nullable(),
   result: z.json().optional(),
   thrown: thrownError.nullable(),
@@ -90,10 +69,6 @@ export const outputLine = z.object({
   text: z.string(),
 });
 export type OutputLine = z.infer<typeof outputLine>;
-
-const envOverrides = z
-  .record(noNul('an environment name'), noNul('an environment value').nullable())
-  .describe('null removes the variable');
 
 const common = {
   cwd: noNul('the working directory').max(4096).optional(),
@@ -130,7 +105,7 @@ export type ForkParams = z.input<typeof forkParams>;
 export const processParams = z.object({
   /** `path/to/module.js#exportName`, as Python's `Process(target=...)`. */
   target: z.string().regex(/^[^#]+#[A-Za-z_$][\w$]*$/, 'a target looks like path/to/module.js#exportName'),
-  args: z.array(z.json()).max(10_000).default([]),
+  args: z.array(jsonValue).max(10_000).default([]),
   ...common,
   parentId: runId.optional(),
 });
@@ -171,7 +146,7 @@ export const runMethods = {
   ),
   'runs.send': method(
     'Send a message to a forked child.',
-    z.object({ id: runId, message: z.json() }),
+    z.object({ id: runId, message: jsonValue }),
     z.null(),
   ),
   'runs.writeStdin': method(
@@ -201,14 +176,9 @@ export const runMethods = {
     readOutputResult,
   ),
   'runs.clearFinished': method(
-    'Forget runs that have ended; their logs stay on disk unless `deleteLogs`.',
-    z.object({ deleteLogs: z.boolean().default(false) }).default({ deleteLogs: false }),
+    'Forget runs that have ended (their logs stay on disk).',
+    z.object({}).default({}),
     z.number(),
-  ),
-  'runs.setLogPolicy': method(
-    'What this run does once the log budget is used up: keep logging, stop logging (the in-memory window stays), or stop the run.',
-    z.object({ id: runId, policy: logPolicy }),
-    runRecord,
   ),
 } as const;
 

@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { ForkscopeError, type LaunchParams, type RunRecord } from '../../contract';
 import type { RunRegistry } from './registry';
 import { SpawnFailure, type SpawnHelperClient } from './spawn/spawn-helper-client';
-import { checkArgv, checkCwd, mergeEnv } from './validate';
+import { checkArgv, checkCwd, mergeEnv, permissionDeniedMessage } from './validate';
 
 type Launch = LaunchParams & { args: string[]; shell: boolean; closeStdin: boolean };
 
@@ -11,7 +11,7 @@ function shellArgv(program: string, args: string[]): string[] {
   return process.platform === 'win32' ? ['cmd.exe', '/d', '/s', '/c', line] : ['/bin/sh', '-c', line];
 }
 
-function spawnError(program: string, failure: SpawnFailure) {
+function spawnError(program: string, failure: SpawnFailure, cwd: string, searchPath: string | undefined) {
   switch (failure.errno) {
     case 'ENOENT':
       return {
@@ -21,7 +21,7 @@ function spawnError(program: string, failure: SpawnFailure) {
     case 'EACCES':
       return {
         code: 'permission-denied' as const,
-        message: `permission denied: ${program} (EACCES). Is it executable (chmod +x)?`,
+        message: permissionDeniedMessage(program, cwd, searchPath),
       };
     case 'E2BIG':
       return {
@@ -91,7 +91,7 @@ export async function launchCommand(
         throw cwdError;
       }
     }
-    const info = spawnError(params.program, error);
+    const info = spawnError(params.program, error, cwd, env.PATH);
     if (info.code === 'argument-list-too-long') {
       registry.forget(run.id);
       throw new ForkscopeError(info.code, info.message);

@@ -1,5 +1,6 @@
+import { statSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { delimiter, join, resolve } from 'node:path';
 import { ForkscopeError } from '../../contract';
 
 /** Linux refuses an argv+env much past this (ARG_MAX is 2 MiB, and one string may be at most 128 KiB). */
@@ -59,6 +60,30 @@ export async function checkCwd(cwd: string | undefined, base: string): Promise<s
     );
   }
   return dir;
+}
+
+/** The file exec would have tried for `program`: a path as given, a bare name's first match on PATH. */
+function located(program: string, cwd: string, searchPath: string | undefined): string | null {
+  if (program.includes('/')) return resolve(cwd, program);
+  for (const dir of (searchPath ?? '').split(delimiter)) {
+    const candidate = resolve(cwd, join(dir || '.', program));
+    if (statSync(candidate, { throwIfNoEntry: false })) return candidate;
+  }
+  return null;
+}
+
+/** Why exec answered EACCES, said so that the fix is obvious: a directory is not a program; a file needs +x. */
+export function permissionDeniedMessage(
+  program: string,
+  cwd: string,
+  searchPath: string | undefined,
+): string {
+  const path = located(program, cwd, searchPath);
+  if (path && statSync(path, { throwIfNoEntry: false })?.isDirectory()) {
+    const where = path === program ? '' : ` (${path})`;
+    return `permission denied: ${program} is a directory${where}, not a program. Name the program inside it.`;
+  }
+  return `permission denied: ${program} (EACCES). Is it executable (chmod +x)?`;
 }
 
 /** The child's environment: the host's, with overrides applied (null removes a variable). */

@@ -9,7 +9,7 @@
  * travel as JSON text the broker never parses.
  */
 import { connect, type Socket } from 'node:net';
-import { decodeItem, Frame, FrameWriter, ItemTag, SlabReader, slabPool } from '../queue/frames';
+import { decodeItem, Frame, FrameWriter, ItemTag, maxItemBytes, SlabReader, slabPool } from '../queue/frames';
 import type { BrokerAddress } from '../queue/broker';
 import {
   brokerPathEnv,
@@ -60,8 +60,26 @@ function timeoutOf(options: BlockOptions): number {
 
 /** The item's tag and text: a string as itself, anything else as JSON. */
 function encode(item: unknown): [number, string] {
-  if (typeof item === 'string') return [ItemTag.string, item];
-  return [ItemTag.json, json(item)];
+  const text = typeof item === 'string' ? item : json(item);
+  checkSize(text, typeof item === 'string');
+  return [typeof item === 'string' ? ItemTag.string : ItemTag.json, text];
+}
+
+/**
+ * The broker drops a connection that sends a frame past its limit, so an item too large for it is
+ * refused here, before a byte is written: the caller gets an error at once instead of waiting
+ * for an answer that cannot come.
+ */
+function checkSize(text: string, isString: boolean): void {
+  // UTF-8 takes at most 3 bytes per UTF-16 unit: only a long text needs counting.
+  if (1 + text.length * 3 <= maxItemBytes) return;
+  const bytes = 1 + Buffer.byteLength(text);
+  if (bytes <= maxItemBytes) return;
+  const mib = (n: number) => (n / 1024 / 1024).toFixed(1);
+  throw new QueueError(
+    'payload-too-large',
+    `A queue item may be at most ${mib(maxItemBytes)} MiB; this one is ${mib(bytes)} MiB${isString ? '' : ' as JSON'}. Send it in parts, or put a file path in the queue instead.`,
+  );
 }
 
 function json(item: unknown): string {
@@ -210,7 +228,14 @@ class BrokerLink {
     this.writer.end(start);
     this.flushSoon();
     if (this.socket.writableLength > highWater)
-      return new Promise((resolve) => this.socket.once('drain', resolve));
+      // A socket that closes never drains: then the put ends too, and the next operation says why.
+      return new Promise((resolve) => {
+        const done = () => {
+          this.socket.off('drain', done).off('close', done);
+          resolve();
+        };
+        this.socket.once('drain', done).once('close', done);
+      });
     return undefined;
   }
 

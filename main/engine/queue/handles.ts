@@ -39,7 +39,8 @@ export function mapHandles(
   if (isQueueHandle(value) || isPipeHandle(value)) return map(value);
   if (depth > 8 || typeof value !== 'object' || value === null) return value;
   if (Array.isArray(value)) return value.map((entry) => mapHandles(entry, map, depth + 1));
-  const out: Record<string, unknown> = {};
-  for (const [key, entry] of Object.entries(value)) out[key] = mapHandles(entry, map, depth + 1);
-  return out;
+  // fromEntries defines properties, so a key named "__proto__" stays a key (assignment would set the prototype).
+  return Object.fromEntries(
+    Object.entries(value).map(([key, entry]) => [key, mapHandles(entry, map, depth + 1)]),
+  );
 }

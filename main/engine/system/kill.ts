@@ -18,6 +18,22 @@ export interface KillContext {
   parent: number;
 }
 
+/**
+ * pids kill(2) reads as something other than one process, and init: never a target from here.
+ * Each is named for what it really means, since "pid 0" looks like a process to most people.
+ */
+function reservedPid(pid: number): string | null {
+  if (pid === 1)
+    return 'pid 1 is the system’s init process: stopping it would bring the whole machine (or container) down.';
+  if (pid === 0)
+    return 'pid 0 is not a process: to kill() it means the caller’s own process group, which would signal Forkscope itself.';
+  if (pid === -1)
+    return 'pid -1 is not a process: to kill() it means every process you may signal, which would stop nearly everything you run.';
+  if (pid < 0)
+    return `pid ${pid} is not a process: to kill() it means the whole process group ${-pid}. Choose a process instead (with its tree if you want its children).`;
+  return null;
+}
+
 function label(entry: RawProcess): string {
   return `${entry.name} (pid ${entry.pid})`;
 }
@@ -30,8 +46,8 @@ function refusal(
   marks: Map<number, Mark>,
 ): string | null {
   const { pid } = process;
-  if (pid <= 1)
-    return `pid ${pid} is the system’s init process: stopping it would bring the whole machine (or container) down.`;
+  const reserved = reservedPid(pid);
+  if (reserved) return reserved;
   if (pid === context.own.self) return `${label(process)} is Forkscope itself: quit the app instead.`;
   if (ancestors.has(pid)) {
     const who = pid === context.parent ? 'Forkscope’s parent' : 'an ancestor of Forkscope';
@@ -65,12 +81,8 @@ function errnoError(process: RawProcess, signal: SignalName, error: unknown): Fo
  */
 export function safeKill(request: KillRequest, context: KillContext): KillResult {
   const { pid, signal } = request;
-  if (pid <= 1) {
-    throw new ForkscopeError(
-      'refused',
-      `Refused: pid ${pid} is the system’s init process: stopping it would bring the whole machine (or container) down.`,
-    );
-  }
+  const reserved = reservedPid(pid);
+  if (reserved) throw new ForkscopeError('refused', `Refused: ${reserved}`);
   const processes = context.listing.processes;
   const byPid = new Map(processes.map((entry) => [entry.pid, entry]));
   const target = byPid.get(pid);
