@@ -32,7 +32,26 @@ export type ExitInfo = z.infer<typeof exitInfo>;
 export const streamName = z.enum(['stdout', 'stderr']);
 export type StreamName = z.infer<typeof streamName>;
 
-export const streamStats = z.object({ bytes: z.number(), lines: z.number(), logPath: z.string() });
+export const streamStats = z.object({
+  /** Bytes received from the run. */
+  bytes: z.number(),
+  lines: z.number(),
+  logPath: z.string(),
+  /** Bytes of them on disk in `logPath`. */
+  logged: z.number(),
+  /** "log incomplete from byte N: <reason>" (a full disk, EIO, the log budget), else null. */
+  logIncomplete: z.string().nullable(),
+});
+
+/** What a run does once the session's log budget is used up. */
+export const logPolicy = z.enum(['keep-logging', 'stop-logging', 'stop-run']);
+export type LogPolicy = z.infer<typeof logPolicy>;
+
+export const logWarning = z.object({
+  kind: z.enum(['fast', 'budget-80', 'budget-exceeded']),
+  message: z.string(),
+});
+export type LogWarning = z.infer<typeof logWarning>;
 
 export const thrownError = z.object({ name: z.string(), message: z.string(), stack: z.string() });
 export type ThrownError = z.infer<typeof thrownError>;
@@ -55,7 +74,11 @@ export const runRecord = z.object({
   /** Why it could not start, or why it failed (timeout, a thrown error…). */
   error: errorInfo.nullable(),
   stdinOpen: z.boolean(),
-  output: z.object({ stdout: streamStats, stderr: streamStats }),
+  output: z.object({
+    stdout: streamStats,
+    stderr: streamStats,
+    log: z.object({ policy: logPolicy, warning: logWarning.nullable() }),
+  }),
   target: z.string().nullable(),
   result: z.json().optional(),
   thrown: thrownError.nullable(),
@@ -176,9 +199,14 @@ export const runMethods = {
     readOutputResult,
   ),
   'runs.clearFinished': method(
-    'Forget runs that have ended (their logs stay on disk).',
-    z.object({}).default({}),
+    'Forget runs that have ended; their logs stay on disk unless `deleteLogs`.',
+    z.object({ deleteLogs: z.boolean().default(false) }).default({ deleteLogs: false }),
     z.number(),
+  ),
+  'runs.setLogPolicy': method(
+    'What this run does once the log budget is used up: keep logging, stop logging (the in-memory window stays), or stop the run.',
+    z.object({ id: runId, policy: logPolicy }),
+    runRecord,
   ),
 } as const;
 
