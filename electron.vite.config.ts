@@ -8,6 +8,7 @@ const childEntries = {
   'process-runner': resolve('main/engine/child/process-runner.ts'),
   'spawn-helper': resolve('main/engine/child/spawn-helper.ts'),
   'pool-worker': resolve('main/engine/child/pool-worker.ts'),
+  watchdog: resolve('main/engine/containment/watchdog.ts'),
 };
 const childSuffix = '?forkscope-child';
 

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { appMethods } from './app';
 import type { EventSpec, MethodSpec } from './define';
 import { exampleMethods } from './examples';
 import { queueEvents, queueMethods } from './queues';
@@ -13,6 +14,7 @@ export const methods = {
   ...queueMethods,
   ...poolMethods,
   ...systemMethods,
+  ...appMethods,
 } as const satisfies Record<string, MethodSpec>;
 
 /** Every event of the API. */
@@ -43,3 +45,4 @@ export * from './examples';
 export * from './queues';
 export * from './pools';
 export * from './system';
+export * from './app';

@@ -22,6 +22,7 @@ export function createHandlers(engine: Engine, exampleDirs: ExampleDirs): Handle
     'runs.readOutput': ({ id, fromSeq, limit }) => engine.readOutput(id, fromSeq, limit),
     'runs.clearFinished': ({ deleteLogs }) => engine.clearFinished(deleteLogs),
     'runs.setLogPolicy': ({ id, policy }) => engine.setLogPolicy(id, policy),
+    'app.info': () => engine.hostInfo(),
     'examples.list': () => listExamples(exampleDirs),
     'examples.run': ({ id }) => startExample(id, engine, exampleDirs),
     ...createPoolHandlers(engine, exampleDirs),

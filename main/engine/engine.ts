@@ -1,4 +1,4 @@
-import { mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   ForkscopeError,
@@ -11,9 +11,11 @@ import {
   type RunRecord,
 } from '../../contract';
 import type { ChildCallMethod } from './child/runner-protocol';
+import { Containment, type ContainmentInfo } from './containment/containment';
 import { forkModule, sendToChild, startProcess, type ForkContext } from './forked';
 import { defaultLogBudget, LogBudget } from './output/log-budget';
 import { RunRegistry, type Run } from './registry';
+import { FdBudget } from './spawn/fd-budget';
 import { SpawnHelperClient } from './spawn/spawn-helper-client';
 import { launchCommand } from './subprocess';
 import { QueueEngine } from './queue/queue-engine';
@@ -48,13 +50,24 @@ export class Engine {
   private readonly forks: ForkContext;
   private readonly baseDir: string;
   private stopped = false;
+  /** Guards launches against running out of file descriptors. */
+  readonly fds: FdBudget;
   /** The machine's processes and the descendants of runs (main/engine/system). */
   readonly system: SystemMonitor;
 
   constructor(readonly options: EngineOptions) {
     // Logs are other people's output: the folder is the owner's alone (mode applies only if created here).
     mkdirSync(options.logDir, { recursive: true, mode: 0o700 });
-    this.registry = new RunRegistry(options.logDir, options.windowLines ?? 10_000);
+    // Raised first (the spawn helper and the watchdog inherit it), then the watchdog.
+    this.fds = new FdBudget(
+      () => this.registry.size,
+      () => this.registry.all().filter((run) => !run.ended).length,
+    );
+    const watchdogPath = join(options.childDir, 'watchdog.js');
+    const containment = new Containment({
+      watchdogPath: existsSync(watchdogPath) ? watchdogPath : undefined,
+    });
+    this.registry = new RunRegistry(options.logDir, options.windowLines ?? 10_000, containment);
     this.queues = new QueueEngine(this.registry);
     this.graceMs = options.graceMs ?? 3000;
     this.registry.logBudget = new LogBudget(
@@ -63,7 +76,7 @@ export class Engine {
     );
     this.registry.logStopGraceMs = this.graceMs;
     this.baseDir = options.baseDir ?? process.cwd();
-    this.spawner = new SpawnHelperClient(join(options.childDir, 'spawn-helper.js'));
+    this.spawner = new SpawnHelperClient(join(options.childDir, 'spawn-helper.js'), containment, this.fds);
     this.forks = {
       registry: this.registry,
       baseDir: this.baseDir,
@@ -73,9 +86,20 @@ export class Engine {
     this.system = createSystemMonitor(this);
   }
 
-  /** The pids that are Forkscope's own machinery (not runs): the spawn helper. */
+  /** The pids that are Forkscope's own machinery (not runs): the spawn helper and the watchdog. */
   get helperPids(): number[] {
-    return this.spawner.pid ? [this.spawner.pid] : [];
+    return [this.spawner.pid, this.registry.containment.watchdogPid].filter((pid) => pid !== undefined);
+  }
+
+  /** How runs are kept together (cgroups or process groups) and the descriptor limit, for the UI. */
+  hostInfo(): { containment: ContainmentInfo; files: ReturnType<FdBudget['info']> } {
+    return { containment: this.registry.containment.info(), files: this.fds.info() };
+  }
+
+  /** Runs a start under the descriptor budget: refused at once when it could not get its pipes. */
+  private budgeted<T>(start: () => Promise<T>): Promise<T> {
+    const release = this.fds.reserve();
+    return start().finally(release);
   }
 
   private readonly shutdownHooks: (() => Promise<void>)[] = [];
@@ -95,21 +119,23 @@ export class Engine {
     parentId?: string,
   ): Promise<RunRecord> {
     this.live();
-    return launchCommand(this.registry, this.spawner, params, {
-      baseDir: this.baseDir,
-      graceMs: this.graceMs,
-      parentId,
-    });
+    return this.budgeted(() =>
+      launchCommand(this.registry, this.spawner, params, {
+        baseDir: this.baseDir,
+        graceMs: this.graceMs,
+        parentId,
+      }),
+    );
   }
 
   fork(params: Parsed<ForkParams, 'args'>, parentId?: string): Promise<RunRecord> {
     this.live();
-    return forkModule(this.forks, params, parentId);
+    return this.budgeted(() => forkModule(this.forks, params, parentId));
   }
 
   startProcess(params: Parsed<ProcessParams, 'args'>): Promise<RunRecord> {
     this.live();
-    return startProcess(this.forks, this.queues.bindArgs(params));
+    return this.budgeted(() => startProcess(this.forks, this.queues.bindArgs(params)));
   }
 
   run(id: string): Run {
@@ -214,5 +240,7 @@ export class Engine {
     for (const run of this.registry.all()) run.killTree();
     this.queues.stop();
     this.spawner.stop();
+    // What escaped every group, the helper's cgroup, the cgroup tree; the watchdog is let go.
+    await this.registry.containment.dispose();
   }
 }

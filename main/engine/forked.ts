@@ -53,7 +53,8 @@ function forkFor(
   try {
     child = fork(modulePath, args, {
       cwd: run.snapshot().cwd,
-      env,
+      // The run's marker: what it starts is found even after leaving its group (containment/).
+      env: ctx.registry.containment.env(run.slot, env),
       stdio: ['pipe', 'pipe', 'pipe', 'ipc'],
       detached: process.platform !== 'win32',
       // The engine's own flags (a test runner's loaders, an inspector) are not the child's.

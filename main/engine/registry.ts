@@ -2,8 +2,8 @@ import { EventEmitter } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Writable } from 'node:stream';
 import { ForkscopeError, type ErrorInfo, type RunKind, type RunRecord } from '../../contract';
+import { Containment, type Slot } from './containment/containment';
 import { describeExit } from './exit-meaning';
-import { groupStillOurs, signalTree, stopTree, treeExists } from './lifetime';
 import { LogBudget } from './output/log-budget';
 import { OutputCapture } from './output/output-capture';
 
@@ -24,11 +24,15 @@ export interface RunStart {
   shell?: boolean;
   parentId?: string | null;
   target?: string | null;
+  /** Where its processes are kept (containment/): made before its first process starts, if it must be. */
+  slot?: Slot;
 }
 
 /** One process Forkscope started: its public record, its captured output and its handles. */
 export class Run {
   readonly capture: OutputCapture;
+  /** Its processes' cgroup / process group / environment marker (main/engine/containment). */
+  readonly slot: Slot;
   stdin: Writable | null = null;
   private stopCause: StopCause = null;
   private stopping: Promise<unknown> | null = null;
@@ -40,6 +44,7 @@ export class Run {
     id: string,
     start: RunStart,
   ) {
+    this.slot = start.slot ?? registry.containment.allocate();
     this.capture = new OutputCapture(registry.logDir, id, registry.windowLines, () =>
       registry.emit('output', id),
     );
@@ -95,8 +100,10 @@ export class Run {
   }
 
   started(pid: number, stdin: Writable | null): void {
+    // First of all: a fork is moved into the run's cgroup before anything else happens.
+    this.registry.containment.placed(this.slot, pid);
     // A launch that was under way when shutdown began must not outlive it.
-    if (this.registry.stopping) signalTree(pid, 'SIGKILL');
+    if (this.registry.stopping) this.registry.containment.kill(this.slot);
     this.stdin = stdin;
     if (stdin) {
       // Writing to a child that has exited raises EPIPE on this stream: note it, never crash.
@@ -114,7 +121,8 @@ export class Run {
 
   /**
    * The leader has exited: the run ends once its pipes drain — or soon after, when a grandchild
-   * still holds them; what it writes then is still captured and logged.
+   * still holds them; what it writes then is still captured and logged — and once every process
+   * it started is gone too (its cgroup is empty; or its process group and marked processes are).
    */
   async leaderExited(
     code: number | null,
@@ -125,6 +133,7 @@ export class Run {
     const drainedInTime = await Promise.race([drained.then(() => true), delay(250).then(() => false)]);
     if (drainedInTime) await this.capture.close();
     else void drained.then(() => this.capture.close());
+    await this.registry.containment.whenEmpty(this.slot);
     this.exited(code, signal, outcome());
   }
 
@@ -141,6 +150,7 @@ export class Run {
   private finish(patch: Partial<RunRecord>): void {
     if (this.ended) return;
     this.stdin?.destroy();
+    this.registry.containment.release(this.slot);
     this.update({ ...patch, endedAt: Date.now() });
     for (const wake of this.endWaiters.splice(0)) wake();
   }
@@ -187,10 +197,13 @@ export class Run {
     const pid = this.record.pid;
     if (pid === null || this.ended) return;
     this.stopCause ??= cause;
+    const containment = this.registry.containment;
     const outcome =
       cause === 'kill' || cause === 'timeout'
-        ? signalTree(pid, 'SIGKILL')
-        : await (this.stopping ??= stopTree(pid, graceMs).finally(() => (this.stopping = null)));
+        ? containment.kill(this.slot)
+        : await (this.stopping ??= containment
+            .stop(this.slot, graceMs)
+            .finally(() => (this.stopping = null)));
     if (outcome === 'refused') {
       throw new ForkscopeError(
         'permission-denied',
@@ -202,12 +215,11 @@ export class Run {
 
   /**
    * SIGKILLs whatever is left of the tree (no waiting): for shutdown, so nothing outlives Forkscope.
-   * A group id freed and reused since is someone else's and is left alone.
+   * A group id freed and reused since is someone else's and is left alone (containment checks
+   * the leader's start time).
    */
   killTree(): void {
-    const pid = this.record.pid;
-    if (pid !== null && treeExists(pid) && groupStillOurs(pid, this.record.startedAt))
-      signalTree(pid, 'SIGKILL');
+    if (this.record.pid !== null && !this.ended) this.registry.containment.kill(this.slot);
   }
 }
 
@@ -224,8 +236,14 @@ export class RunRegistry extends EventEmitter<EngineEvents> {
   constructor(
     readonly logDir: string,
     readonly windowLines: number,
+    readonly containment: Containment = new Containment(),
   ) {
     super();
+  }
+
+  /** How many runs are listed (ended ones included): a cheap upper bound of the live ones. */
+  get size(): number {
+    return this.runs.size;
   }
 
   create(start: RunStart): Run {
@@ -246,6 +264,9 @@ export class RunRegistry extends EventEmitter<EngineEvents> {
   }
 
   forget(id: string): void {
+    const run = this.runs.get(id);
+    // A run forgotten before it ended (a launch refused after its record was made) frees its slot.
+    if (run && !run.ended) this.containment.release(run.slot);
     this.runs.delete(id);
   }
 }

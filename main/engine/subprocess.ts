@@ -64,8 +64,18 @@ export async function launchCommand(
   // Stdin closed at once with nothing to write: no pipe at all (the child reads /dev/null),
   // which spares handing a third pipe over from the spawn helper.
   const noStdin = params.closeStdin && params.input === undefined;
-  // The helper is asked first: the run's record and logs are set up while it forks.
-  const spawning = spawner.spawn({ file: argv[0]!, args: argv.slice(1), cwd, env, noStdin });
+  // The helper is asked first: the run's record and logs are set up while it forks. It forks
+  // the child inside the run's cgroup, with the run's marker (containment/).
+  const slot = registry.containment.allocate();
+  const spawning = spawner.spawn({
+    file: argv[0]!,
+    args: argv.slice(1),
+    cwd,
+    env,
+    noStdin,
+    cgroup: slot.cgroup,
+    mark: slot.mark,
+  });
   spawning.catch(() => {}); // awaited below
 
   const run = registry.create({
@@ -75,6 +85,7 @@ export async function launchCommand(
     cwd,
     shell: params.shell,
     parentId: options.parentId ?? null,
+    slot,
   });
 
   let child;

@@ -20,17 +20,30 @@ export interface ServeProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Starts the real serve mode (`node out/main/serve.js`) on a free port and reads its URL line. */
-export async function startServe(extraArgs: string[] = []): Promise<ServeProcess> {
+/**
+ * Starts the real serve mode (`node out/main/serve.js`) on a free port and reads its URL line;
+ * optionally through a `prefix` command (e.g. `prlimit --nofile=100:100`) and with extra environment.
+ */
+export async function startServe(
+  extraArgs: string[] = [],
+  options: { prefix?: string[]; env?: Record<string, string> } = {},
+): Promise<ServeProcess> {
   const logDir = mkdtempSync(join(tmpdir(), 'forkscope-serve-'));
-  const child = spawn(
+  const argv = [
+    ...(options.prefix ?? []),
     process.execPath,
-    ['out/main/serve.js', '--port', '0', '--log-dir', logDir, ...extraArgs],
-    {
-      cwd: projectRoot,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
+    'out/main/serve.js',
+    '--port',
+    '0',
+    '--log-dir',
+    logDir,
+    ...extraArgs,
+  ];
+  const child = spawn(argv[0]!, argv.slice(1), {
+    cwd: projectRoot,
+    env: options.env ? { ...process.env, ...options.env } : process.env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));

@@ -6,7 +6,9 @@
  * pipes are handed to the engine over IPC (SCM_RIGHTS), so output flows straight to the engine.
  */
 import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import type { Socket } from 'node:net';
+import { markVar } from '../containment/marker';
 import type { SpawnReply, SpawnRequest } from '../spawn/spawn-protocol';
 
 const send = (reply: SpawnReply, handle?: Socket) => process.send?.(reply, handle);
@@ -17,14 +19,29 @@ const running = new Set<number>();
 /** The engine sends the environment only when it changed. */
 let lastEnv: Record<string, string> | undefined;
 
+/** Moves this process into a cgroup (a write to its cgroup.procs); false when refused. */
+function enter(cgroup: string): boolean {
+  try {
+    writeFileSync(`${cgroup}/cgroup.procs`, String(process.pid));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function start(request: SpawnRequest) {
   const { id } = request;
   lastEnv = request.env ?? lastEnv;
+  const base = lastEnv ?? (process.env as Record<string, string>);
+  const env = request.mark ? { ...base, [markVar]: request.mark } : base;
+  // Forked from inside the run's cgroup: no instruction of the child runs outside it. (spawn is
+  // synchronous up to the child's exec, and this process does nothing else meanwhile.)
+  const moved = request.cgroup && request.home ? enter(request.cgroup) : false;
   let child;
   try {
     child = spawn(request.file, request.args, {
       cwd: request.cwd,
-      env: lastEnv ?? process.env,
+      env,
       stdio: [request.noStdin ? 'ignore' : 'pipe', 'pipe', 'pipe'],
       detached: process.platform !== 'win32',
       windowsHide: true,
@@ -33,6 +50,8 @@ function start(request: SpawnRequest) {
     const err = error as NodeJS.ErrnoException;
     send({ id, type: 'error', errno: err.code ?? 'EINVAL', message: err.message });
     return;
+  } finally {
+    if (moved) enter(request.home!);
   }
   child.once('error', (err: NodeJS.ErrnoException) => {
     if (child.pid === undefined)

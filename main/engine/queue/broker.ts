@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server, Socket, type SocketConstructorOpts } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ForkscopeError } from '../../../contract/errors';
+import { ownTempDir, releaseTempDir, tempDirPrefix } from '../containment/temp-dirs';
 import { Frame, FrameReader, FrameWriter, headerBytes, SlabReader, type OnFrame } from './frames';
 import type { BrokeredQueue, Holder } from './queue';
 
@@ -38,7 +38,9 @@ export class QueueBroker {
       this.address = { path: `\\\\.\\pipe\\forkscope-queues-${process.pid}-${secret.slice(0, 8)}`, secret };
     } else {
       // A private folder (mode 0700): only this user can reach the socket; the secret checks the rest.
-      this.dir = mkdtempSync(join(tmpdir(), 'forkscope-q-'));
+      // Named after this process: if it dies without removing it, the watchdog or the next start does.
+      this.dir = mkdtempSync(tempDirPrefix('q'));
+      ownTempDir(this.dir);
       this.address = { path: join(this.dir, 'broker.sock'), secret };
     }
     this.server = createServer({ pauseOnConnect: true }, (accepted) => {
@@ -59,7 +61,10 @@ export class QueueBroker {
   stop(): void {
     for (const connection of this.connections) connection.destroy();
     this.server.close();
-    if (this.dir) rmSync(this.dir, { recursive: true, force: true });
+    if (this.dir) {
+      rmSync(this.dir, { recursive: true, force: true });
+      releaseTempDir(this.dir);
+    }
   }
 }
 

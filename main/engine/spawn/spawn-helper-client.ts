@@ -1,7 +1,9 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import type { Socket } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
+import type { Containment } from '../containment/containment';
 import { processAlive, signalTree } from '../lifetime';
+import type { FdBudget } from './fd-budget';
 import type { SpawnReply, SpawnRequest } from './spawn-protocol';
 
 export interface SpawnedChild {
@@ -36,7 +38,14 @@ interface Pending {
   handedOver: boolean;
   exit: (value: ChildExit) => void;
   exited: Promise<ChildExit>;
+  /** No answer, or pipes that never arrive: the launch fails rather than waiting forever. */
+  timer?: NodeJS.Timeout;
 }
+
+/** How long the helper may take to answer a spawn (it may have hundreds queued). */
+const answerMs = 15_000;
+/** How long a started child's pipes may take to arrive once its pid has. */
+const handoverMs = 5_000;
 
 /** Starts commands through the small spawn helper process (see child/spawn-helper.ts for why). */
 export class SpawnHelperClient {
@@ -46,7 +55,11 @@ export class SpawnHelperClient {
   /** The environment the helper last received: it is not sent again while it stays the same. */
   private lastEnv: Record<string, string> | null = null;
 
-  constructor(private readonly helperPath: string) {}
+  constructor(
+    private readonly helperPath: string,
+    private readonly containment?: Containment,
+    private readonly fds?: FdBudget,
+  ) {}
 
   get pid(): number | undefined {
     return this.helper?.pid;
@@ -62,6 +75,8 @@ export class SpawnHelperClient {
       execArgv: ['--max-semi-space-size=1'],
       serialization: 'json',
     });
+    // Between spawns the helper waits in its own cgroup (it forks each child from the run's).
+    if (helper.pid !== undefined) this.containment?.adoptHelper(helper.pid);
     helper.on('message', (reply: SpawnReply, handle?: Socket) => this.onReply(reply, handle));
     helper.once('exit', () => {
       if (this.helper === helper) {
@@ -96,16 +111,44 @@ export class SpawnHelperClient {
     switch (reply.type) {
       case 'error':
         this.forget(reply.id);
-        waiting.reject(new SpawnFailure(reply.errno, reply.message));
+        waiting.reject(
+          new SpawnFailure(
+            reply.errno,
+            (reply.errno === 'EMFILE' || reply.errno === 'ENFILE') && this.fds
+              ? `${this.fds.describe()} (the spawn helper got ${reply.errno})`
+              : reply.message,
+          ),
+        );
         return;
       case 'spawned':
         waiting.pid = reply.pid;
+        // With no descriptor left here, the pipes the helper sends cannot be taken in: Node drops
+        // them and the launch would wait forever. Stop the child and say so, now.
+        if (this.fds?.exhausted()) {
+          this.abandon(
+            reply.id,
+            'EMFILE',
+            `${this.fds.describe()}: the pipes of pid ${reply.pid} could not be received`,
+          );
+          return;
+        }
+        clearTimeout(waiting.timer);
+        waiting.timer = setTimeout(
+          () =>
+            this.abandon(
+              reply.id,
+              'EMFILE',
+              `the pipes of pid ${reply.pid} did not arrive within ${handoverMs / 1000} s${this.fds ? ` (${this.fds.describe()})` : ''}`,
+            ),
+          handoverMs,
+        );
         return;
       case 'stdio':
         if (handle) waiting.handles[reply.stream] = handle;
         // stderr is always the last handle sent: the child is now fully handed over.
         if (reply.stream === 'stderr') {
           waiting.handedOver = true;
+          clearTimeout(waiting.timer);
           waiting.resolve({
             pid: waiting.pid!,
             stdin: waiting.handles.stdin ?? null,
@@ -133,9 +176,14 @@ export class SpawnHelperClient {
     return new Promise((resolve, reject) => {
       let exit!: Pending['exit'];
       const exited = new Promise<ChildExit>((done) => (exit = done));
-      this.pending.set(id, { resolve, reject, handles: {}, handedOver: false, exit, exited });
+      const timer = setTimeout(
+        () => this.abandon(id, 'ETIMEDOUT', `the spawn helper did not answer within ${answerMs / 1000} s`),
+        answerMs,
+      );
+      this.pending.set(id, { resolve, reject, handles: {}, handedOver: false, exit, exited, timer });
       this.holdOpen();
-      helper.send({ op: 'spawn', id, ...request, env } satisfies SpawnRequest, (error) => {
+      const home = this.containment?.tree?.helper ?? null;
+      helper.send({ op: 'spawn', id, ...request, env, home } satisfies SpawnRequest, (error) => {
         if (!error) return;
         this.lastEnv = null;
         this.forget(id);
@@ -149,7 +197,18 @@ export class SpawnHelperClient {
     (this.helper?.channel as { ref?: () => void } | undefined)?.ref?.();
   }
 
+  /** A launch that cannot complete: whatever it started is killed and the launch fails. */
+  private abandon(id: number, errno: string, message: string): void {
+    const waiting = this.pending.get(id);
+    if (!waiting || waiting.handedOver) return;
+    this.forget(id);
+    if (waiting.pid !== undefined) signalTree(waiting.pid, 'SIGKILL');
+    for (const handle of Object.values(waiting.handles)) handle?.destroy();
+    waiting.reject(new SpawnFailure(errno, message));
+  }
+
   private forget(id: number): void {
+    clearTimeout(this.pending.get(id)?.timer);
     this.pending.delete(id);
     if (this.pending.size === 0) (this.helper?.channel as { unref?: () => void } | undefined)?.unref?.();
   }

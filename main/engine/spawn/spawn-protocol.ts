@@ -9,6 +9,14 @@ export interface SpawnRequest {
   env?: Record<string, string>;
   /** No stdin pipe: the child reads /dev/null (stdin closed from the start, nothing to write). */
   noStdin?: boolean;
+  /**
+   * The run's cgroup: the helper moves itself into it, forks the child there (so the child and
+   * everything it ever starts are in it from their first instruction) and moves back to `home`.
+   */
+  cgroup?: string | null;
+  home?: string | null;
+  /** The run's environment marker (`FORKSCOPE_RUN`), added to the environment. */
+  mark?: string;
 }
 
 export type SpawnReply =
