@@ -12,7 +12,7 @@ import { maxFrameBytes, type ServerFrame } from '../../contract/frames';
 import { tokenProtocolPrefix } from '../../contract/transport';
 import { eventually, projectRoot } from '../support/engine';
 import { startServe, type ServeProcess } from '../support/serve';
-import { upgradeStatus } from './raw-websocket';
+import { upgradeStatus } from '../support/raw-websocket';
 
 const targets = join(projectRoot, 'tests', 'reliability', 'fixtures', 'limit-targets.js');
 

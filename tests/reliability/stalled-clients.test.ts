@@ -3,55 +3,22 @@
  * connection has one outbound byte budget for responses and events; past it the server closes it
  * with a reason. Real serve mode, real sockets on loopback.
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import type { Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { createClient, type ForkscopeClient } from '../../contract/client';
+import { createClient } from '../../contract/client';
 import type { ServerFrame } from '../../contract/frames';
 import { closeCodes, tokenProtocolPrefix } from '../../contract/transport';
 import { eventually } from '../support/engine';
+import { openRawSocket } from '../support/raw-websocket';
 import { connectClient, startServe, type ServeProcess } from '../support/serve';
-import { openRawSocket, textFrame } from './raw-websocket';
-
-const lineBytes = 1000;
-const lineCount = 1000;
-
-function rssMb(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  return Number(/VmRSS:\s+(\d+)/.exec(status)![1]) / 1024;
-}
-
-const openFds = (pid: number) => readdirSync(`/proc/${pid}/fd`).length;
-
-const closedLines = (serve: ServeProcess) =>
-  serve
-    .output()
-    .split('\n')
-    .filter((line) => line.includes('closed a WebSocket client that stopped reading')).length;
-
-/** A run whose output makes every readOutput of it a response of about 1 MB. */
-async function bigOutputRun(client: ForkscopeClient): Promise<string> {
-  const run = await client.call('runs.launch', {
-    program: process.execPath,
-    args: [
-      '-e',
-      `const l = 'x'.repeat(${lineBytes}); for (let i = 0; i < ${lineCount}; i++) console.log(l);`,
-    ],
-  });
-  await client.call('runs.join', { id: run.id, timeoutMs: 20_000 });
-  return run.id;
-}
-
-const readRequest = (id: number, runId: string) =>
-  textFrame(
-    JSON.stringify({
-      t: 'req',
-      id,
-      method: 'runs.readOutput',
-      params: { id: runId, fromSeq: 0, limit: lineCount },
-    }),
-  );
+import {
+  bigOutputRun,
+  closedLines,
+  lineCount,
+  openFds,
+  rssMb,
+  stallClients,
+} from '../support/stalled-clients';
 
 describe('clients that stop reading', () => {
   let serve: ServeProcess;
@@ -70,42 +37,11 @@ describe('clients that stop reading', () => {
     await serve?.stop();
   });
 
-  /** 20 raw clients ask for 30 answers of 1 MB each and never read: the server's RSS through it. */
-  async function stallRound(): Promise<{ peak: number; settled: number }> {
-    const pid = serve.process.pid!;
-    const closedBefore = closedLines(serve);
-    const sockets: Socket[] = [];
-    for (let index = 0; index < 20; index++) sockets.push(await openRawSocket(serve.port, serve.token));
-    for (const socket of sockets) {
-      socket.write(Buffer.concat(Array.from({ length: 30 }, (_, k) => readRequest(k + 1, runId))));
-    }
-    let peak = rssMb(pid);
-    const sample = setInterval(() => (peak = Math.max(peak, rssMb(pid))), 50);
-    try {
-      await eventually(
-        () => closedLines(serve) >= closedBefore + 20,
-        20_000,
-        '20 clients closed for not reading',
-      );
-      // The grace for reading the close frame passes; then their sockets and buffers are gone.
-      await new Promise((resolve) => setTimeout(resolve, 3000));
-    } finally {
-      clearInterval(sample);
-    }
-    // The server let go of them: each socket ends once it is read again.
-    await Promise.all(
-      sockets.map(
-        (socket) => new Promise<void>((resolve) => (socket.once('close', () => resolve()), socket.resume())),
-      ),
-    );
-    return { peak, settled: rssMb(pid) };
-  }
-
   it('20 stalled clients asking for 30 MB each leave the server’s memory flat, and each is closed', async () => {
     const baseline = rssMb(serve.process.pid!);
     const fdsBefore = openFds(serve.process.pid!);
-    const first = await stallRound();
-    const second = await stallRound();
+    const first = await stallClients(serve, runId);
+    const second = await stallClients(serve, runId);
     const mb = (value: number) => `+${(value - baseline).toFixed(0)} MB`;
     console.log(
       `stalled clients: baseline ${baseline.toFixed(0)} MB; round 1 peak ${mb(first.peak)}, after ${mb(first.settled)}; round 2 peak ${mb(second.peak)}, after ${mb(second.settled)}`,
