@@ -90,6 +90,8 @@ export const outputLine = z.object({
   stream: streamName,
   t: z.number(),
   text: z.string(),
+  /** A long line is held in memory as its head: this many more bytes of it are only in the log. */
+  continuedBytes: z.number().int().min(1).optional(),
 });
 export type OutputLine = z.infer<typeof outputLine>;
 
@@ -140,11 +142,23 @@ const byId = z.object({ id: runId });
 export const unfinishedLines = z.object({ stdout: z.string().nullable(), stderr: z.string().nullable() });
 export type UnfinishedLines = z.infer<typeof unfinishedLines>;
 
+/**
+ * The most line text (UTF-8 bytes) one `runs.readOutput` answer holds; `continueFrom` says where
+ * to go on. Half a request frame's limit, so an answer leaves room in a connection's send budget
+ * for the events that go out beside it.
+ */
+export const maxReadOutputBytes = 2 * 1024 * 1024;
+
 export const readOutputResult = z.object({
   lines: z.array(outputLine),
   /** The oldest sequence number still held in memory; older lines are only in the log on disk. */
   firstSeq: z.number().int(),
   nextSeq: z.number().int(),
+  /**
+   * When the answer stopped at `maxReadOutputBytes` before `limit` lines: the `fromSeq` that reads
+   * on from there. Otherwise null.
+   */
+  continueFrom: z.number().int().nullable(),
   unfinished: unfinishedLines,
 });
 export type ReadOutputResult = z.infer<typeof readOutputResult>;

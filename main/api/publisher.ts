@@ -8,6 +8,12 @@ export interface PublisherOptions {
   intervalMs?: number;
   /** The most lines of one run sent per batch; a flood sends the newest and counts the rest. */
   maxLinesPerBatch?: number;
+  /**
+   * The most line text (bytes) sent per batch, shared by the runs with new lines (each gets at
+   * least 16 KiB, one long line's head): a flood of long lines in several runs must not outrun
+   * what a page can take, or its connection is closed for not reading.
+   */
+  maxBytesPerBatch?: number;
 }
 
 /**
@@ -18,6 +24,7 @@ export interface PublisherOptions {
 export function startPublisher(engine: Engine, publish: Publish, options: PublisherOptions = {}) {
   const intervalMs = options.intervalMs ?? 33;
   const maxLines = options.maxLinesPerBatch ?? 500;
+  const maxBytes = options.maxBytesPerBatch ?? 512 * 1024;
   const changedRuns = new Map<string, EventPayload<'runs.updated'>>();
   const outputRuns = new Set<string>();
   /** Per run: the next line not sent yet, and the unfinished lines as last sent. */
@@ -28,7 +35,7 @@ export function startPublisher(engine: Engine, publish: Publish, options: Publis
     timer ??= setTimeout(flush, intervalMs);
   };
 
-  function flushOutput(id: string) {
+  function flushOutput(id: string, maxRunBytes: number) {
     let run;
     try {
       run = engine.run(id);
@@ -41,8 +48,8 @@ export function startPublisher(engine: Engine, publish: Publish, options: Publis
     const unfinishedKey = JSON.stringify(unfinished);
     if (next <= from && unfinishedKey === (sent.get(id)?.unfinished ?? '{"stdout":null,"stderr":null}'))
       return;
-    const start = Math.max(from, next - maxLines);
-    const { lines } = run.capture.read(start, maxLines);
+    const start = run.capture.newestWithin(Math.max(from, next - maxLines), maxRunBytes);
+    const { lines } = run.capture.read(start, maxLines, Infinity);
     sent.set(id, { seq: next, unfinished: unfinishedKey });
     const stats = run.capture.stats();
     publish('runs.output', {
@@ -58,7 +65,8 @@ export function startPublisher(engine: Engine, publish: Publish, options: Publis
   function flush() {
     timer = null;
     // Output first: a run's last lines arrive before the record that says it ended.
-    for (const id of outputRuns) flushOutput(id);
+    const runBytes = Math.max(16 * 1024, maxBytes / Math.max(1, outputRuns.size));
+    for (const id of outputRuns) flushOutput(id, runBytes);
     outputRuns.clear();
     for (const record of changedRuns.values()) publish('runs.updated', record);
     changedRuns.clear();

@@ -267,6 +267,7 @@ export class RunRegistry extends EventEmitter<EngineEvents> {
     const run = this.runs.get(id);
     // A run forgotten before it ended (a launch refused after its record was made) frees its slot.
     if (run && !run.ended) this.containment.release(run.slot);
+    run?.capture.release();
     this.runs.delete(id);
   }
 }

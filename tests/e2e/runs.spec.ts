@@ -1,6 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { statSync } from 'node:fs';
 import type { Page } from '@playwright/test';
+import type { LaunchParams } from '../../contract';
+import type { ServeProcess } from '../support/serve';
 import { connectClient, expect, test } from './fixtures';
 
 /** Opens the launch form, fills it as a person would, launches, and waits for the run's panel. */
@@ -260,29 +262,45 @@ test('search highlights matches and follow-tail stops when scrolling up', async 
   await expect(panel).not.toContainText('\x1b[');
 });
 
-test('a run started before the page opened is back-filled when shown', async ({ app, page }) => {
+/** Runs `params` to its end before the page loads (no live events reach the page), then shows it. */
+async function showRunFromBefore(app: ServeProcess, page: Page, params: LaunchParams & { label: string }) {
   const { client, close } = await connectClient(app);
   try {
-    const run = await client.call('runs.launch', {
-      program: 'seq',
-      args: ['1', '8000'],
-      label: 'seq before the page',
-    });
+    const run = await client.call('runs.launch', params);
     await client.call('runs.join', { id: run.id, timeoutMs: 30_000 });
   } finally {
     close();
   }
   await page.reload();
-  await page
-    .getByRole('list', { name: 'Runs' })
-    .getByRole('button', { name: /seq before the page/ })
-    .click();
+  await page.getByRole('list', { name: 'Runs' }).getByRole('button', { name: params.label }).click();
+}
+
+test('a run started before the page opened is back-filled when shown', async ({ app, page }) => {
+  await showRunFromBefore(app, page, { program: 'seq', args: ['1', '8000'], label: 'seq before the page' });
   await expect(page.getByRole('note')).toContainText('Showing the last 5,000 of 8,000 lines');
   await expect(consolePanel(page)).toContainText('8000');
   await page.getByLabel('Search output').fill('3001');
   await expect(page.getByRole('status').filter({ hasText: '1/1' })).toBeVisible();
   await page.getByLabel('Search output').fill('3000');
   await expect(page.getByRole('status').filter({ hasText: 'no match' })).toBeVisible();
+});
+
+test('long lines: held as their heads, marked as continued in the log, back-filled page by page', async ({
+  app,
+  page,
+}) => {
+  // 300 lines of 20 KB: more line text than one answer may hold, so the back-fill takes pages.
+  await showRunFromBefore(app, page, {
+    program: 'python3',
+    args: ['-c', "import sys\nfor i in range(1, 301): sys.stdout.write('L%05d' % i + 'x' * 19993 + '\\n')"],
+    label: 'long lines before the page',
+  });
+  await expect(consolePanel(page)).toContainText('L00300');
+  await expect(consolePanel(page)).toContainText('… line continues in the log (3,615 bytes)');
+  for (const wanted of ['L00001', 'L00150', 'L00300']) {
+    await page.getByLabel('Search output').fill(wanted);
+    await expect(page.getByRole('status').filter({ hasText: '1/1' })).toBeVisible();
+  }
 });
 
 test('light and dark themes: a toggle that says what it switches to, and is remembered', async ({

@@ -9,6 +9,8 @@ import {
   rerunParams,
 } from '../../renderer/lib/features/runs/launch-input';
 import { isContiguous, mergeWindow } from '../../renderer/lib/features/runs/output-window';
+import { readOutputPages } from '../../renderer/lib/features/runs/read-output';
+import { LineRing } from '../../main/engine/output/line-ring';
 import { buildRunTree } from '../../renderer/lib/features/runs/run-tree';
 import {
   echoLines,
@@ -116,6 +118,34 @@ describe('the output window', () => {
   it('knows when lines were skipped', () => {
     expect(isContiguous([line(3), line(4)])).toBe(true);
     expect(isContiguous([line(3), line(5)])).toBe(false);
+  });
+});
+
+describe('back-filling long lines', () => {
+  it('follows the server’s cursor until the asked window is read, page by page', async () => {
+    const ring = new LineRing(1000);
+    const text = Buffer.from('w'.repeat(20_000));
+    for (let i = 0; i < 100; i++) ring.push('stdout', text, 0, text.length, i);
+    // The ring answers as the server does, with a small byte bound so the window takes pages.
+    const asked: number[] = [];
+    const read = (fromSeq: number, limit: number) => {
+      asked.push(fromSeq);
+      const { lines, continueFrom } = ring.read(fromSeq, limit, 100_000);
+      return Promise.resolve({
+        lines,
+        continueFrom,
+        firstSeq: ring.firstSeq,
+        nextSeq: ring.nextSeq,
+        unfinished: { stdout: null, stderr: null },
+      });
+    };
+    let held: OutputLine[] = [];
+    const last = await readOutputPages(read, 20, 50, (page) => (held = mergeWindow(held, page.lines, 5000)));
+    expect(seqs(held)).toEqual(Array.from({ length: 50 }, (_, i) => 20 + i));
+    expect(asked).toEqual([20, 26, 32, 38, 44, 50, 56, 62, 68]);
+    expect(last.continueFrom).toBeNull();
+    expect(held[0]!.continuedBytes).toBe(20_000 - 16 * 1024);
+    ring.release();
   });
 });
 

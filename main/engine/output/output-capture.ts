@@ -1,8 +1,13 @@
 import { Socket } from 'node:net';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import type { ReadOutputResult, StreamName, UnfinishedLines } from '../../../contract';
-import { LineRing } from './line-ring';
+import {
+  maxReadOutputBytes,
+  type ReadOutputResult,
+  type StreamName,
+  type UnfinishedLines,
+} from '../../../contract';
+import { headEnd, LineRing, lineHeadBytes, type LineRingLimits } from './line-ring';
 import type { RunRecord } from '../../../contract';
 import { RunLog } from './log-budget';
 import { LogWriter } from './log-writer';
@@ -19,8 +24,6 @@ function wholeCharactersEnd(buffer: Buffer, start: number, end: number): number 
   return lead + length > end ? lead : end;
 }
 
-/** Past this many bytes without a newline, the pending text is shown as a line of its own. */
-const maxPendingBytes = 1024 * 1024;
 /** Staging buffers start small (most runs print little) and double up to this while output floods in. */
 const minStagingBytes = 16 * 1024;
 const maxStagingBytes = 1024 * 1024;
@@ -79,8 +82,16 @@ class StreamCapture {
   private readerHandle: PipeHandle | null = null;
   private pausedPipe: PipeHandle | null = null;
   private stagingSince = 0;
-  /** Staging buffers given up, oldest first, with where their log bytes and their lines end. */
-  private readonly retired: { buffer: Buffer; logEnd: number; seqEnd: number }[] = [];
+  /** Staging buffers given up, oldest first, with where their log bytes end. */
+  private readonly retired: { buffer: Buffer; logEnd: number }[] = [];
+  /**
+   * The head of the unfinished line once it is longer than a line's head: copied out, so the
+   * rest of the line is only counted (and logged), never carried from one staging buffer to the next.
+   */
+  private longHead: Buffer | null = null;
+  /** Bytes of that line past its head so far, and whether the last of them was a CR. */
+  private longRest = 0;
+  private longEndsInCR = false;
   private ended = false;
 
   constructor(
@@ -223,25 +234,68 @@ class StreamCapture {
     const filled = staging.subarray(0, this.fill);
     let start = this.lineStart;
     let newline = filled.indexOf(10, from);
+    if (this.longHead) {
+      if (newline === -1) {
+        this.skipLong(start, this.fill);
+        this.lineStart = this.fill;
+        return;
+      }
+      this.skipLong(start, newline);
+      this.pushLong(time);
+      start = newline + 1;
+      newline = filled.indexOf(10, start);
+    }
     while (newline !== -1) {
       ring.push(this.name, staging, start, newline, time);
       start = newline + 1;
       newline = filled.indexOf(10, start);
     }
     this.lineStart = start;
-    if (this.fill - start > maxPendingBytes) {
-      ring.push(this.name, staging, start, this.fill, time);
-      this.lineStart = this.fill;
-    }
+    if (this.fill - start > lineHeadBytes) this.startLong();
+    // The ring copies lines lazily; the staging buffer may be reused after this returns.
+    ring.flush();
     const added = ring.nextSeq - before;
     this.lines += added;
     // An unfinished line matters too: it is often a prompt waiting for input ("Name? ").
-    if (added > 0 || this.fill > this.lineStart) this.onLines();
+    if (added > 0 || this.fill > this.lineStart || this.longHead) this.onLines();
+  }
+
+  /** The unfinished line outgrew a line's head: keep a copy of its head, only count the rest. */
+  private startLong(): void {
+    const staging = this.staging!;
+    const headStop = headEnd(staging, this.lineStart, lineHeadBytes);
+    // A copy, not a view: a view would keep the whole staging buffer alive.
+    this.longHead = Buffer.from(staging.subarray(this.lineStart, headStop));
+    this.longRest = 0;
+    this.longEndsInCR = false;
+    this.skipLong(headStop, this.fill);
+    this.lineStart = this.fill;
+  }
+
+  private skipLong(start: number, end: number): void {
+    if (end <= start) return;
+    this.longRest += end - start;
+    this.longEndsInCR = this.staging![end - 1] === 13;
+  }
+
+  /** The long line ended: its head goes to the ring, with how much more of it the log holds. */
+  private pushLong(time: number): void {
+    const head = this.longHead!;
+    // A CRLF line ends without its CR, as any line.
+    const rest = this.longRest - (this.longEndsInCR ? 1 : 0);
+    this.longHead = null;
+    this.ring.push(this.name, head, 0, head.length, time, rest);
+    this.ring.flush();
   }
 
   /** The unfinished last line (no newline yet), decoded up to its last whole character, or null. */
   unfinished(): string | null {
-    if (this.ended || !this.staging || this.fill <= this.lineStart) return null;
+    if (this.ended) return null;
+    if (this.longHead) {
+      const head = this.longHead;
+      return head.toString('utf8', 0, headEnd(head, 0, Math.min(head.length, maxUnfinishedBytes)));
+    }
+    if (!this.staging || this.fill <= this.lineStart) return null;
     const end = Math.min(this.fill, this.lineStart + maxUnfinishedBytes);
     return this.staging.toString(
       'utf8',
@@ -263,8 +317,8 @@ class StreamCapture {
     if (!next) next = Buffer.allocUnsafeSlow(size);
     if (carried > 0) this.staging!.copy(next, 0, this.lineStart, this.fill);
     if (this.staging) {
-      // Free again once its bytes are on disk and the ring has moved past its lines.
-      this.retired.push({ buffer: this.staging, logEnd: this.log.accepted, seqEnd: this.ring.nextSeq });
+      // Free again once its bytes are on disk (the ring holds copies of its lines).
+      this.retired.push({ buffer: this.staging, logEnd: this.log.accepted });
     }
     this.staging = next;
     this.fill = carried;
@@ -281,7 +335,7 @@ class StreamCapture {
     let found: Buffer | null = null;
     while (this.retired.length > 0) {
       const oldest = this.retired[0]!;
-      if (oldest.seqEnd > this.ring.firstSeq || oldest.logEnd > this.log.settled) break;
+      if (oldest.logEnd > this.log.settled) break;
       this.retired.shift();
       if (!found && oldest.buffer.length >= size) found = oldest.buffer;
     }
@@ -291,12 +345,20 @@ class StreamCapture {
   end(): void {
     if (this.ended) return;
     this.ended = true;
-    if (this.staging && this.fill > this.lineStart) {
+    if (this.longHead) {
+      this.pushLong(Date.now());
+      this.lines++;
+      this.onLines();
+    } else if (this.staging && this.fill > this.lineStart) {
       this.ring.push(this.name, this.staging, this.lineStart, this.fill, Date.now());
+      this.ring.flush();
       this.lineStart = this.fill;
       this.lines++;
       this.onLines();
     }
+    // The log writer keeps what it still has to write; nothing else reads these again.
+    this.staging = null;
+    this.retired.length = 0;
     if (this.paused) {
       this.paused.resume();
       this.paused = null;
@@ -325,8 +387,14 @@ export class OutputCapture {
   private readonly ring: LineRing;
   private readonly streams: Record<StreamName, StreamCapture>;
 
-  constructor(logDir: string, runId: string, windowLines: number, onLines: () => void) {
-    this.ring = new LineRing(windowLines);
+  constructor(
+    logDir: string,
+    runId: string,
+    windowLines: number,
+    onLines: () => void,
+    limits: LineRingLimits = {},
+  ) {
+    this.ring = new LineRing(windowLines, limits);
     this.streams = {
       stdout: new StreamCapture('stdout', join(logDir, `${runId}.stdout.log`), this.ring, onLines, this.log),
       stderr: new StreamCapture('stderr', join(logDir, `${runId}.stderr.log`), this.ring, onLines, this.log),
@@ -352,13 +420,26 @@ export class OutputCapture {
     return this.ring.nextSeq;
   }
 
-  read(fromSeq: number, limit: number): ReadOutputResult {
+  /** Lines from `fromSeq`: at most `limit`, and at most `maxBytes` of text (`continueFrom` says where to go on). */
+  read(fromSeq: number, limit: number, maxBytes = maxReadOutputBytes): ReadOutputResult {
+    const { lines, continueFrom } = this.ring.read(fromSeq, limit, maxBytes);
     return {
-      lines: this.ring.read(fromSeq, limit),
+      lines,
       firstSeq: this.ring.firstSeq,
       nextSeq: this.ring.nextSeq,
+      continueFrom,
       unfinished: this.unfinished(),
     };
+  }
+
+  /** The oldest sequence number from `fromSeq` whose lines, to the newest, hold at most `maxBytes` of text. */
+  newestWithin(fromSeq: number, maxBytes: number): number {
+    return this.ring.newestWithin(fromSeq, maxBytes);
+  }
+
+  /** The run is forgotten: its lines' memory goes back to the shared budget. */
+  release(): void {
+    this.ring.release();
   }
 
   /** Each stream's unfinished last line: shown provisionally until its newline comes. */

@@ -15,7 +15,8 @@ export function taskOutput(task: Task, limit = 2000): { lines: OutputLine[]; tru
     return { lines: read.lines, truncated: read.firstSeq > 0 || read.nextSeq > read.lines.length };
   }
   const stats = capture.stats();
-  const { lines, firstSeq } = capture.read(0, capture.nextSeq);
+  // The whole window: lines are counted back from the newest, so none may be left out.
+  const { lines, firstSeq } = capture.read(0, capture.nextSeq, Infinity);
   let out = stats.stdout.lines;
   let err = stats.stderr.lines;
   const picked: OutputLine[] = [];

@@ -1,5 +1,6 @@
 import { AnsiUp } from 'ansi_up';
 import type { OutputLine, StreamName, UnfinishedLines } from '../../../../contract';
+import { formatCount } from '../../components/format';
 
 /**
  * A row of the console: a line the run wrote, or (stream `stdin`, `echo` set) a local echo of what
@@ -10,6 +11,8 @@ export interface ConsoleLine {
   stream: StreamName | 'stdin';
   t: number;
   text: string;
+  /** Bytes of a long line held only in the log (the server keeps a long line's head). */
+  continuedBytes?: number;
   echo?: true;
 }
 
@@ -57,6 +60,11 @@ export function lineHtml(line: ConsoleLine): string {
     htmlCache.set(line, html);
   }
   return html;
+}
+
+/** What the console says after a line held only in part: how much more of it the log on disk has. */
+export function continuedNote(bytes: number): string {
+  return `… line continues in the log (${formatCount(bytes)} bytes)`;
 }
 
 /** A line's plain text with every case-insensitive match of `query` wrapped in <mark>, escaped. */

@@ -13,6 +13,7 @@ import { navigation } from '../../shell/navigation.svelte';
 import { echoLines, type ConsoleLine } from './console-lines';
 import { alertLogChanges } from './log-alerts';
 import { isContiguous, mergeWindow } from './output-window';
+import { readOutputPages, type ReadPage } from './read-output';
 import { buildRunTree } from './run-tree';
 
 /** The most output lines held in memory per run; the full record is the log file on disk. */
@@ -159,14 +160,22 @@ class RunsStore {
   async #readWindow(id: string, record: RunRecord, output: RunOutput): Promise<void> {
     output.updateTotals(record.output);
     try {
+      const read: ReadPage = (fromSeq, limit) => api.call('runs.readOutput', { id, fromSeq, limit });
       let fromSeq = Math.max(0, output.totalLines - windowLines);
-      let page = await api.call('runs.readOutput', { id, fromSeq, limit: windowLines });
+      let page = await read(fromSeq, windowLines);
       // More lines came while we asked: read the newest window instead.
       if (page.nextSeq - windowLines > fromSeq) {
         fromSeq = page.nextSeq - windowLines;
-        page = await api.call('runs.readOutput', { id, fromSeq, limit: windowLines });
+        page = await read(fromSeq, windowLines);
       }
       output.append(page.lines);
+      // Long lines: the answer stopped at its byte bound; the rest of the window comes page by page.
+      if (page.continueFrom !== null) {
+        const start = page.continueFrom;
+        page = await readOutputPages(read, start, fromSeq + windowLines - start, (next) =>
+          output.append(next.lines),
+        );
+      }
       output.unfinished = page.unfinished;
       output.filled = true;
     } catch (error) {
