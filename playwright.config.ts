@@ -1,5 +1,15 @@
 import { defineConfig } from '@playwright/test';
-import { chromiumArgs, chromiumPath } from './tests/support/chromium';
+import { chooseChromium, chromiumArgs } from './tests/support/chromium';
+
+const browser = chooseChromium();
+// Said once, by the runner (its workers load this file too).
+if (!process.env.TEST_WORKER_INDEX) {
+  console.log(
+    browser.path
+      ? `forkscope: end-to-end tests use ${browser.source} (${browser.path})`
+      : `forkscope: no Chromium for the end-to-end tests: ${browser.reason}`,
+  );
+}
 
 export default defineConfig({
   testDir: 'tests',
@@ -12,7 +22,7 @@ export default defineConfig({
   reporter: [['list']],
   use: {
     launchOptions: {
-      executablePath: chromiumPath() ?? undefined,
+      executablePath: browser.path ?? undefined,
       args: chromiumArgs,
     },
     trace: 'retain-on-failure',

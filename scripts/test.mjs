@@ -1,7 +1,7 @@
 // `npm test`: everything, in order — lint, format, types, build, unit + engine + contract tests,
 // then the end-to-end tests in Chromium (and in Electron where its binary exists).
 import { spawnSync } from 'node:child_process';
-import { chromiumPathOrNull } from './chromium-path.mjs';
+import { chooseChromium } from './chromium-path.mjs';
 import { electronBinary } from './electron-binary.mjs';
 
 const bin = (/** @type {string} */ name) => `node_modules/.bin/${name}`;
@@ -20,13 +20,11 @@ const steps = [
   ['end-to-end tests', bin('playwright'), ['test']],
 ];
 
-const chromium = chromiumPathOrNull();
-if (!chromium) {
-  console.error(
-    'forkscope: no Chromium found at /usr/bin/chromium or $CHROMIUM_PATH: the end-to-end tests need it ' +
-      '(Debian: apt-get install chromium). Everything else runs.',
-  );
-}
+const browser = chooseChromium();
+const chromium = browser.path;
+if (browser.path) console.log(`forkscope: end-to-end tests will use ${browser.source} (${browser.path})`);
+else
+  console.error(`forkscope: no Chromium for the end-to-end tests: ${browser.reason}. Everything else runs.`);
 const electron = electronBinary();
 if (!electron.path) console.log(`forkscope: Electron e2e tests will be skipped: ${electron.reason}.`);
 
@@ -34,7 +32,7 @@ if (!electron.path) console.log(`forkscope: Electron e2e tests will be skipped: 
 const results = [];
 for (const [name, command, args] of steps) {
   if (name === 'end-to-end tests' && !chromium) {
-    results.push([name, 'failed (no Chromium)']);
+    results.push([name, `failed (no Chromium: ${browser.reason})`]);
     continue;
   }
   console.log(`\n▶ ${name}`);
@@ -51,6 +49,7 @@ for (const [name, command, args] of steps) {
 
 console.log('\nSummary');
 for (const [name, outcome] of results) console.log(`  ${name.padEnd(34)} ${outcome}`);
+if (chromium) console.log(`  (browser: ${browser.source}, ${chromium})`);
 const failed = results.filter(([, outcome]) => !outcome.startsWith('ok')).length;
 console.log(`${results.length - failed} passed, ${failed} failed`);
 process.exit(failed === 0 ? 0 : 1);

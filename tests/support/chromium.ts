@@ -1,1 +1,5 @@
-export { chromiumArgs, chromiumPathOrNull as chromiumPath } from '../../scripts/chromium-path.mjs';
+export {
+  chooseChromium,
+  chromiumArgs,
+  chromiumPathOrNull as chromiumPath,
+} from '../../scripts/chromium-path.mjs';
