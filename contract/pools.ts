@@ -18,7 +18,8 @@ const timeoutMs = z
 const noNul = (what: string) =>
   z.string().refine((text) => !text.includes('\0'), { message: `${what} must not contain a NUL byte` });
 
-export const poolKind = z.enum(['function', 'command']);
+/** distributed: command tasks as BullMQ jobs in a Redis, run by worker agents on any host (main/engine/fleet). */
+export const poolKind = z.enum(['function', 'command', 'distributed']);
 export type PoolKind = z.infer<typeof poolKind>;
 
 /** running → closing (closed, still working) → done; or terminated; or degraded (workers crash on start). */
@@ -49,6 +50,8 @@ export const poolLane = z.object({
   exit: z.string().nullable(),
   /** The lane of the worker that replaced it. */
   replacedBy: z.number().int().nullable(),
+  /** Distributed pools: the worker agent's host name (its --name); the lane is one of its job slots. */
+  host: z.string().optional(),
 });
 export type PoolLane = z.infer<typeof poolLane>;
 
@@ -61,6 +64,26 @@ export const poolCounts = z.object({
   cancelled: z.number().int(),
 });
 export type PoolCounts = z.infer<typeof poolCounts>;
+
+/** A worker agent of a distributed pool, as its last heartbeat in Redis told. */
+export const fleetAgent = z.object({
+  /** `name:pid`, unique per agent process. */
+  id: z.string(),
+  /** Its --name (the host name by default). */
+  name: z.string(),
+  pid: z.number().int(),
+  concurrency: z.number().int(),
+  /** working; stopping (finishing its jobs after a signal); stopped (said goodbye); lost (no heartbeat). */
+  state: z.enum(['working', 'stopping', 'stopped', 'lost']),
+  /** The jobs it runs now, as task labels. */
+  running: z.array(z.string()),
+  done: z.number().int(),
+  failed: z.number().int(),
+  lastError: z.string().nullable(),
+  startedAt: z.number(),
+  heartbeatAt: z.number(),
+});
+export type FleetAgent = z.infer<typeof fleetAgent>;
 
 export const poolRecord = z.object({
   id: poolId,
@@ -86,8 +109,22 @@ export const poolRecord = z.object({
   }),
   /** Why the pool is degraded or halted, in a sentence. */
   problem: z.string().nullable(),
+  /** Distributed pools: the worker agents that serve its queue, with their health. */
+  agents: z.array(fleetAgent).optional(),
 });
 export type PoolRecord = z.infer<typeof poolRecord>;
+
+/** An attempt of a distributed task that did not succeed: drawn as a failed bar on its lane. */
+export const taskTry = z.object({
+  lane: z.number().int().nullable(),
+  host: z.string().nullable(),
+  pid: z.number().int().nullable(),
+  startedAt: z.number().nullable(),
+  endedAt: z.number(),
+  exitcode: z.number().int().nullable(),
+  error: z.string(),
+});
+export type TaskTry = z.infer<typeof taskTry>;
 
 export const taskSummary = z.object({
   id: taskId,
@@ -105,6 +142,10 @@ export const taskSummary = z.object({
   items: z.number().int(),
   exitcode: z.number().int().nullable(),
   error: z.string().nullable(),
+  /** Distributed pools: the host of the agent that ran (or runs) it. */
+  host: z.string().nullable().optional(),
+  /** Distributed pools: the earlier attempts that failed or were lost with their agent, oldest first. */
+  tries: z.array(taskTry).optional(),
 });
 export type TaskSummary = z.infer<typeof taskSummary>;
 
@@ -151,8 +192,43 @@ export const createCommandPool = z.object({
   ...common,
 });
 
-export const createPoolParams = z.discriminatedUnion('kind', [createFunctionPool, createCommandPool]);
+/** redis:// or rediss:// (TLS), as ioredis reads it: redis://[:password@]host[:port][/db]. */
+export const redisUrl = z
+  .string()
+  .max(2000)
+  .refine((text) => /^rediss?:\/\/[^\s]+$/.test(text), {
+    message: 'a Redis URL looks like redis://host:6379 (or rediss:// for TLS)',
+  });
+/** A BullMQ queue name: BullMQ refuses ':' in it. */
+export const fleetQueueName = z
+  .string()
+  .min(1)
+  .max(100)
+  .regex(/^[A-Za-z0-9_.-]+$/, 'a queue name is letters, digits, _ . or -');
+
+export const createDistributedPool = z.object({
+  kind: z.literal('distributed'),
+  /** The Redis (or Valkey) the worker agents (`forkscope worker --redis URL`) take jobs from. */
+  redis: redisUrl,
+  queue: fleetQueueName.default('forkscope'),
+  /** argv template, as for command pools; the program must exist on the agents' hosts. */
+  template: z.array(noNul('an argument').max(100_000)).min(1, 'say which program to run').max(10_000),
+  /** Attempts after the first when a task exits non-zero (BullMQ retries, with backoff). */
+  retries: z.number().int().min(0).max(100).default(0),
+  /** The first retry's delay; each next one doubles (BullMQ's exponential backoff). */
+  backoffMs: z.number().int().min(0).max(3600_000).default(1000),
+  taskTimeoutMs: timeoutMs.optional(),
+  inputs: z.array(noNul('an input').max(100_000)).max(100_000).default([]),
+  ...common,
+});
+
+export const createPoolParams = z.discriminatedUnion('kind', [
+  createFunctionPool,
+  createCommandPool,
+  createDistributedPool,
+]);
 export type CreatePoolParams = z.input<typeof createPoolParams>;
+export type CreateDistributedPool = z.output<typeof createDistributedPool>;
 export type CreateFunctionPool = z.output<typeof createFunctionPool>;
 export type CreateCommandPool = z.output<typeof createCommandPool>;
 

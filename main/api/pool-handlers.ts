@@ -3,6 +3,7 @@ import type { TaskOutcome } from '../../contract';
 import { join } from 'node:path';
 import type { Engine } from '../engine/engine';
 import type { ExampleDirs } from '../engine/examples/catalog';
+import { createDistributedPool, DistributedPool } from '../engine/fleet';
 import { chromeTrace, jobLog, poolsOf, TaskFailedError } from '../engine/pool';
 
 type PoolHandlers = Pick<Handlers, Extract<keyof Handlers, `pools.${string}`>>;
@@ -27,7 +28,9 @@ export function createPoolHandlers(engine: Engine, dirs: ExampleDirs): PoolHandl
               initializer: params.initializer && t(params.initializer),
               target: params.target && t(params.target),
             })
-          : await pools.createCommandPool(params);
+          : params.kind === 'distributed'
+            ? await createDistributedPool(pools, params)
+            : await pools.createCommandPool(params);
       return pool.record();
     },
     'pools.apply': async ({ id, target, args, timeoutMs }) => {
@@ -63,12 +66,11 @@ export function createPoolHandlers(engine: Engine, dirs: ExampleDirs): PoolHandl
         .submit(t(target), items, { chunksize: chunksize ?? 1, star })
         .map((task) => task.id),
     }),
-    'pools.addInputs': ({ id, inputs }) => ({
-      taskIds: pools
-        .commandPool(id)
-        .add(inputs)
-        .map((task) => task.id),
-    }),
+    'pools.addInputs': ({ id, inputs }) => {
+      const pool = pools.get(id);
+      const target = pool instanceof DistributedPool ? pool : pools.commandPool(id);
+      return { taskIds: target.add(inputs).map((task) => task.id) };
+    },
     'pools.close': ({ id }) => {
       const pool = pools.get(id);
       pool.close();

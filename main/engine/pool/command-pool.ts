@@ -29,6 +29,20 @@ export function expandTemplate(template: readonly string[], input: string): stri
   return template.map((arg) => arg.replaceAll('{}', input));
 }
 
+/** A command task over one input: the template is its target, the expanded argv its label. */
+export function commandTask<T extends Task>(
+  Kind: new (...args: ConstructorParameters<typeof Task>) => T,
+  id: number,
+  template: readonly string[],
+  input: string,
+  timeoutMs: number | undefined,
+): T {
+  const task = new Kind(id, shellJoin(template), TaskMode.Call, [input], timeoutMs);
+  task.command = true;
+  task.setLabel(shellJoin(expandTemplate(template, input)));
+  return task;
+}
+
 interface Slot {
   task: Task | null;
   startedAt: number;
@@ -75,15 +89,13 @@ export class CommandPool extends PoolBase {
   add(inputs: readonly string[]): Task[] {
     this.checkOpen();
     const tasks = inputs.map((input) => {
-      const task = new Task(
+      const task = commandTask(
+        Task,
         this.tasks.length + 1,
-        shellJoin(this.opts.template),
-        TaskMode.Call,
-        [input],
+        this.opts.template,
+        input,
         this.opts.taskTimeoutMs,
       );
-      task.command = true;
-      task.setLabel(shellJoin(expandTemplate(this.opts.template, input)));
       this.addTask(task);
       this.queue.push(task);
       return task;

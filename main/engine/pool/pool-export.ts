@@ -15,6 +15,12 @@ function exitval(task: Task): number {
   return task.state === 'done' ? 0 : 1;
 }
 
+/** The pid that ran it, with its host for distributed pools (`host:pid`, as parallel's Host column). */
+function workerOf(task: Task): string | number {
+  const host = task.summary().host;
+  return host ? `${host}:${task.pid ?? '?'}` : (task.pid ?? '-');
+}
+
 /**
  * A job log as GNU parallel's --joblog writes it (tab-separated, one line per finished task, in
  * the order they finished — input order with keep-order): Seq, Worker (pid), Starttime (epoch
@@ -30,7 +36,7 @@ export function jobLog(pool: PoolBase): string {
     rows.push(
       [
         task.id,
-        task.pid ?? '-',
+        workerOf(task),
         seconds(task.startedAt),
         seconds(runtime),
         exitval(task),
@@ -69,7 +75,9 @@ export function chromeTrace(pool: PoolBase): string {
     const name =
       record.kind === 'command'
         ? `slot ${lane.lane + 1}`
-        : `worker ${lane.lane + 1} · pid ${lane.pid ?? '?'}`;
+        : lane.host !== undefined
+          ? `${lane.host} · agent ${lane.pid ?? '?'} · lane ${lane.lane + 1}`
+          : `worker ${lane.lane + 1} · pid ${lane.pid ?? '?'}`;
     events.push({ name: 'thread_name', ph: 'M', pid, tid: lane.lane + 1, args: { name } });
     events.push({
       name: 'thread_sort_index',
@@ -94,6 +102,7 @@ export function chromeTrace(pool: PoolBase): string {
         task: task.id,
         state: task.state,
         pid: task.pid,
+        ...(task.summary().host ? { host: task.summary().host } : {}),
         attempts: task.attempts,
         ...(task.failure ? { error: task.failure.message } : {}),
       },

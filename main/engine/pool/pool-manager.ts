@@ -97,6 +97,16 @@ export class PoolManager extends EventEmitter<{ changed: [PoolBase]; created: [P
     return pool;
   }
 
+  /**
+   * A pool of a kind built outside this folder (main/engine/fleet): made with the next id, listed
+   * only once `ready` resolved, so one that cannot start leaves nothing behind.
+   */
+  async register<P extends PoolBase>(make: (id: string) => P, ready: (pool: P) => Promise<void>): Promise<P> {
+    const pool = make(`p${++this.counter}`);
+    await ready(pool);
+    return this.add(pool);
+  }
+
   get(id: string): PoolBase {
     const pool = this.pools.get(id);
     if (!pool) throw new ForkscopeError('not-found', `There is no pool ${id}.`);
