@@ -4,6 +4,7 @@ import type { EventSpec, MethodSpec } from './define';
 import { exampleMethods } from './examples';
 import { queueEvents, queueMethods } from './queues';
 import { poolEvents, poolMethods } from './pools';
+import { pythonEvents, pythonMethods } from './python';
 import { runEvents, runMethods } from './runs';
 import { systemEvents, systemMethods } from './system';
 
@@ -15,6 +16,7 @@ export const methods = {
   ...poolMethods,
   ...systemMethods,
   ...appMethods,
+  ...pythonMethods,
 } as const satisfies Record<string, MethodSpec>;
 
 /** Every event of the API. */
@@ -23,6 +25,7 @@ export const events = {
   ...queueEvents,
   ...poolEvents,
   ...systemEvents,
+  ...pythonEvents,
 } as const satisfies Record<string, EventSpec>;
 
 export type Methods = typeof methods;
@@ -46,3 +49,4 @@ export * from './queues';
 export * from './pools';
 export * from './system';
 export * from './app';
+export * from './python';

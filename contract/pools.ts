@@ -18,8 +18,11 @@ const timeoutMs = z
 const noNul = (what: string) =>
   z.string().refine((text) => !text.includes('\0'), { message: `${what} must not contain a NUL byte` });
 
-/** distributed: command tasks as BullMQ jobs in a Redis, run by worker agents on any host (main/engine/fleet). */
-export const poolKind = z.enum(['function', 'command', 'distributed']);
+/**
+ * python: a Python program's own multiprocessing.Pool or ProcessPoolExecutor, seen through the lens.
+ * distributed: command tasks as BullMQ jobs in a Redis, run by worker agents on any host (main/engine/fleet).
+ */
+export const poolKind = z.enum(['function', 'command', 'python', 'distributed']);
 export type PoolKind = z.infer<typeof poolKind>;
 
 /** running → closing (closed, still working) → done; or terminated; or degraded (workers crash on start). */
@@ -109,6 +112,8 @@ export const poolRecord = z.object({
   }),
   /** Why the pool is degraded or halted, in a sentence. */
   problem: z.string().nullable(),
+  /** The run whose program made this pool (python pools), or null for Forkscope's own. */
+  runId: runId.nullable(),
   /** Distributed pools: the worker agents that serve its queue, with their health. */
   agents: z.array(fleetAgent).optional(),
 });

@@ -1,11 +1,13 @@
 import { z } from 'zod';
 import { event, method } from './define';
+import { runId } from './runs';
 import { jsonValue } from './json';
 
 export const queueId = z.string().min(1).max(64);
 const timeoutMs = z.number().int().min(0).max(3600_000);
 
-export const queueKind = z.enum(['queue', 'joinable', 'pipe']);
+/** simple: multiprocessing.SimpleQueue (seen in Python programs through the lens). */
+export const queueKind = z.enum(['queue', 'joinable', 'simple', 'pipe']);
 export const waitKind = z.enum(['get', 'put', 'join', 'poll']);
 export const itemState = z.enum(['queued', 'leased', 'got', 'lost-closed', 'lost-holder-died']);
 export type ItemStateName = z.infer<typeof itemState>;
@@ -49,6 +51,8 @@ export const queueInfo = z.object({
   unfinished: z.number().int(),
   participants: z.array(participant),
   blocked: z.array(blockedInfo),
+  /** The run whose Python program owns this queue (seen through the lens; Forkscope only watches it), or null. */
+  runId: runId.nullable(),
 });
 export type QueueInfo = z.infer<typeof queueInfo>;
 

@@ -111,6 +111,11 @@ export const launchParams = z.object({
   input: z.string().optional(),
   /** Close stdin after `input` is written; otherwise it stays open for `writeStdin`. */
   closeStdin: z.boolean().default(false),
+  /**
+   * The Python lens (see contract/python.ts): `auto` turns it on when the program is a Python
+   * interpreter (also behind a pyenv/asdf shim or in a venv), `on` for any program, `off` never.
+   */
+  lens: z.enum(['auto', 'on', 'off']).default('auto'),
   timeoutMs: z
     .number()
     .int()

@@ -25,6 +25,7 @@ export function createHandlers(engine: Engine, exampleDirs: ExampleDirs): Handle
     'app.info': () => engine.hostInfo(),
     'examples.list': () => listExamples(exampleDirs),
     'examples.run': ({ id }) => startExample(id, engine, exampleDirs),
+    'python.lens': ({ runId }) => (engine.run(runId), engine.python.detail(runId)),
     ...createPoolHandlers(engine, exampleDirs),
     ...createQueueHandlers(engine),
     ...createSystemHandlers(engine),

@@ -4,6 +4,7 @@ import { Engine, type EngineOptions } from '../engine/engine';
 import { createHandlers } from './handlers';
 import { startPublisher, type Publish } from './publisher';
 import { startPoolPublisher } from './pool-publisher';
+import { startPythonPublisher } from './python-publisher';
 import { startQueuePublisher } from './queue-publisher';
 import { startSystemPublisher } from './system-publisher';
 
@@ -34,6 +35,7 @@ export function createHost(options: HostOptions) {
     pools: startPoolPublisher(engine, broadcast),
     queues: startQueuePublisher(engine, broadcast),
     system: startSystemPublisher(engine, broadcast),
+    python: startPythonPublisher(engine, broadcast),
   };
 
   /** Synchronous last resort: SIGKILL every process tree Forkscope started. */

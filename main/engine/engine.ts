@@ -19,6 +19,8 @@ import { FdBudget } from './spawn/fd-budget';
 import { SpawnHelperClient } from './spawn/spawn-helper-client';
 import { launchCommand } from './subprocess';
 import { QueueEngine } from './queue/queue-engine';
+import { poolsOf } from './pool';
+import { PythonLens } from './python/python-lens';
 import { createSystemMonitor, type SystemMonitor } from './system/monitor';
 
 export interface EngineOptions {
@@ -32,6 +34,8 @@ export interface EngineOptions {
   windowLines?: number;
   /** Terminate's grace period before SIGKILL. */
   graceMs?: number;
+  /** The Python lens's package (sitecustomize.py, forkscope_lens/); default: beside the sources. */
+  lensDir?: string;
   /** Bytes all logs of this session may take (default: the smaller of 5 GB and 20 % of the free space). */
   logBudgetBytes?: number;
   /** What a run does once the budget is used up, unless told otherwise (default: stop logging it). */
@@ -54,6 +58,8 @@ export class Engine {
   readonly fds: FdBudget;
   /** The machine's processes and the descendants of runs (main/engine/system). */
   readonly system: SystemMonitor;
+  /** What Python programs' own multiprocessing does, from inside them (main/engine/python). */
+  readonly python: PythonLens;
 
   constructor(readonly options: EngineOptions) {
     // Logs are other people's output: the folder is the owner's alone (mode applies only if created here).
@@ -84,6 +90,12 @@ export class Engine {
       onChildCall: (caller, method, params) => this.answerChild(caller, method, params),
     };
     this.system = createSystemMonitor(this);
+    this.python = new PythonLens(
+      options.lensDir ?? join(options.childDir, '..', '..', 'main', 'engine', 'python', 'lens'),
+      this.registry,
+      this.queues,
+      () => poolsOf(this),
+    );
   }
 
   /** The pids that are Forkscope's own machinery (not runs): the spawn helper and the watchdog. */
@@ -114,18 +126,30 @@ export class Engine {
     if (this.stopped) throw new ForkscopeError('unavailable', 'Forkscope is shutting down.');
   }
 
-  launch(
+  async launch(
     params: Parsed<LaunchParams, 'args' | 'shell' | 'closeStdin'>,
     parentId?: string,
   ): Promise<RunRecord> {
     this.live();
-    return this.budgeted(() =>
-      launchCommand(this.registry, this.spawner, params, {
-        baseDir: this.baseDir,
-        graceMs: this.graceMs,
-        parentId,
-      }),
-    );
+    // The lens listens before the program starts: its first process connects at interpreter start.
+    const lens = await this.python.prepare(params);
+    const withLens =
+      Object.keys(lens.env).length > 0 ? { ...params, env: { ...params.env, ...lens.env } } : params;
+    let record: RunRecord;
+    try {
+      record = await this.budgeted(() =>
+        launchCommand(this.registry, this.spawner, withLens, {
+          baseDir: this.baseDir,
+          graceMs: this.graceMs,
+          parentId,
+        }),
+      );
+    } catch (error) {
+      lens.discard();
+      throw error;
+    }
+    lens.attach(record.id);
+    return record;
   }
 
   fork(params: Parsed<ForkParams, 'args'>, parentId?: string): Promise<RunRecord> {
@@ -239,6 +263,7 @@ export class Engine {
     );
     for (const run of this.registry.all()) run.killTree();
     this.queues.stop();
+    await this.python.stop();
     this.spawner.stop();
     // What escaped every group, the helper's cgroup, the cgroup tree; the watchdog is let go.
     await this.registry.containment.dispose();

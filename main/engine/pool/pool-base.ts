@@ -116,6 +116,11 @@ export abstract class PoolBase extends EventEmitter<PoolEvents> {
     return this.tasks.slice(fromId - 1, fromId - 1 + limit).map((task) => task.summary());
   }
 
+  /** The run whose program made this pool (Python pools); Forkscope's own pools have none. */
+  get runId(): string | null {
+    return null;
+  }
+
   protected abstract lanes(): PoolLane[];
   protected abstract options(): PoolRecord['options'];
   abstract detail(id: number): TaskDetail;
@@ -146,6 +151,7 @@ export abstract class PoolBase extends EventEmitter<PoolEvents> {
       lanes: this.lanes(),
       options: this.options(),
       problem: this.problem,
+      runId: this.runId,
     };
   }
 

@@ -46,6 +46,11 @@ export class PoolManager extends EventEmitter<{ changed: [PoolBase]; created: [P
     return pool;
   }
 
+  /** A pool made elsewhere (a Python program's, seen through the lens): listed and published like ours. */
+  adopt<P extends PoolBase>(make: (id: string) => P): P {
+    return this.add(make(`p${++this.counter}`));
+  }
+
   async createFunctionPool(params: FunctionPoolParams): Promise<FunctionPool> {
     this.engine.live();
     const cwd = await checkCwd(params.cwd, this.baseDir());

@@ -25,7 +25,8 @@ export class Task {
   errTo = 0;
   /** The worker's index of the target; set on dispatch. */
   targetIndex = 0;
-  readonly queuedAt = Date.now();
+  /** When it was submitted (a Python task: when its program submitted it). */
+  queuedAt = Date.now();
   /** Command tasks: each is a process of its own, with its own run. */
   command = false;
   private cachedLabel: string | null = null;

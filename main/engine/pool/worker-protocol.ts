@@ -45,7 +45,11 @@ export const controlFd = 3;
  * Calls `onLine` with each complete line of a text stream, however its chunks are cut.
  * Both ends of the control channel read with it.
  */
-export function splitLines(onLine: (line: string) => void): (chunk: string) => void {
+export function splitLines(
+  onLine: (line: string) => void,
+  /** A line longer than this (in characters) is not kept: `onOverflow` is called instead. */
+  limit?: { maxLineChars: number; onOverflow: () => void },
+): (chunk: string) => void {
   let pending = '';
   return (chunk) => {
     let start = 0;
@@ -58,5 +62,9 @@ export function splitLines(onLine: (line: string) => void): (chunk: string) => v
       newline = chunk.indexOf('\n', start);
     }
     pending += chunk.slice(start);
+    if (limit && pending.length > limit.maxLineChars) {
+      pending = '';
+      limit.onOverflow();
+    }
   };
 }

@@ -15,6 +15,7 @@ import type { BoundPipeHandle, BoundQueueHandle, PipeHandleRef, QueueHandleRef }
 import { brokerPathEnv, brokerSecretEnv, isQueueHandle, mapHandles } from './handles';
 import { decodeItem, encodeItem } from './frames';
 import { ItemState } from './item-log';
+import { ObservedQueue } from './observed-queue';
 import { BrokeredQueue, type Holder } from './queue';
 import { findCycles } from './wait-graph';
 
@@ -49,7 +50,7 @@ const mainActor = 0;
  * socket; the engine (the API, the UI) uses them directly, as the actor `main`.
  */
 export class QueueEngine extends EventEmitter<QueueEngineEvents> {
-  private readonly queues = new Map<string, BrokeredQueue>();
+  private readonly queues = new Map<string, BrokeredQueue | ObservedQueue>();
   private readonly byRef: (BrokeredQueue | undefined)[] = [];
   private readonly pipes = new Map<string, PipeRecord>();
   private readonly actors: Actor[] = [{ key: 'main', label: 'Forkscope (main)', connections: 1 }];
@@ -70,7 +71,8 @@ export class QueueEngine extends EventEmitter<QueueEngineEvents> {
       holderGone: (holder) => {
         const actor = this.actors[holder.actor];
         if (actor) actor.connections--;
-        for (const queue of this.queues.values()) queue.holderGone(holder);
+        for (const queue of this.queues.values())
+          if (queue instanceof BrokeredQueue) queue.holderGone(holder);
       },
     });
     return this.broker.listen();
@@ -88,6 +90,57 @@ export class QueueEngine extends EventEmitter<QueueEngineEvents> {
     }
     this.actors[index]!.connections++;
     return index;
+  }
+
+  /** A queue's display actor: a run, `main`, or a bare process (`pid:N`) seen through the Python lens. */
+  actor(key: string, label: string): number {
+    let index = this.actorByKey.get(key);
+    if (index === undefined) {
+      index = this.actors.length;
+      this.actors.push({ key, label, connections: 0 });
+      this.actorByKey.set(key, index);
+    }
+    return index;
+  }
+
+  /** A watched process is alive (holds its queues) or gone. */
+  setAlive(index: number, alive: boolean): void {
+    const actor = this.actors[index];
+    if (actor) actor.connections = alive ? 1 : 0;
+  }
+
+  /**
+   * A queue a program owns and Forkscope only watches (a Python program's, through the lens):
+   * listed, drawn and in the wait graph like the brokered ones, refused to put, get or close.
+   */
+  observe(
+    options: {
+      name?: string;
+      kind: 'queue' | 'joinable' | 'simple' | 'pipe';
+      maxsize: number;
+      pipeId?: string;
+    },
+    runId: string | null,
+    t = Date.now(),
+  ): ObservedQueue {
+    const ref = this.byRef.length || 1;
+    this.byRef[ref] = undefined;
+    const queue = new ObservedQueue(
+      {
+        id: `q${ref}`,
+        ref,
+        name: options.name ?? `q${ref}`,
+        kind: options.kind,
+        maxsize: options.maxsize,
+        pipeId: options.pipeId,
+      },
+      runId,
+      t,
+      (changed) => this.markDirty(changed.id),
+    );
+    this.queues.set(queue.id, queue);
+    this.markDirty(queue.id);
+    return queue;
   }
 
   private makeQueue(
@@ -147,10 +200,24 @@ export class QueueEngine extends EventEmitter<QueueEngineEvents> {
     };
   }
 
-  queue(id: string): BrokeredQueue {
+  /** Any queue, brokered or watched: for reading. */
+  queue(id: string): BrokeredQueue | ObservedQueue {
     const queue = this.queues.get(id);
     if (!queue)
       throw new ForkscopeError('not-found', `There is no queue ${id}. Create one with queues.create first.`);
+    return queue;
+  }
+
+  /** A queue Forkscope brokers: for putting, getting, joining and closing. */
+  private brokered(id: string): BrokeredQueue {
+    const queue = this.queue(id);
+    if (queue instanceof ObservedQueue) {
+      throw new ForkscopeError(
+        'refused',
+        `Queue ${id} belongs to the Python program of run ${queue.runId ?? '?'}: Forkscope only watches it. ` +
+          'Put and get from the program itself.',
+      );
+    }
     return queue;
   }
 
@@ -186,7 +253,7 @@ export class QueueEngine extends EventEmitter<QueueEngineEvents> {
       );
     const args = mapHandles(params.args, (handle) => {
       if (isQueueHandle(handle)) {
-        const queue = this.queue((handle as QueueHandleRef).$queue);
+        const queue = this.brokered((handle as QueueHandleRef).$queue);
         return {
           $queue: queue.id,
           ref: queue.options.ref,
@@ -222,7 +289,7 @@ export class QueueEngine extends EventEmitter<QueueEngineEvents> {
 
   /** put(item, block, timeout) as Forkscope itself. */
   async put(id: string, item: unknown, options: Blocking = {}): Promise<number> {
-    const queue = this.queue(id);
+    const queue = this.brokered(id);
     const bytes = this.encode(item);
     return new Promise((resolve, reject) =>
       queue.put(
@@ -239,7 +306,7 @@ export class QueueEngine extends EventEmitter<QueueEngineEvents> {
 
   /** get(block, timeout) as Forkscope itself. */
   async get(id: string, options: Blocking = {}): Promise<{ itemId: number; item: unknown }> {
-    const queue = this.queue(id);
+    const queue = this.brokered(id);
     return new Promise((resolve, reject) =>
       queue.get(
         this.mainHolder,
@@ -258,18 +325,18 @@ export class QueueEngine extends EventEmitter<QueueEngineEvents> {
   }
 
   taskDone(id: string): void {
-    this.queue(id).taskDone(mainActor);
+    this.brokered(id).taskDone(mainActor);
   }
 
   async join(id: string, timeoutMs?: number, signal?: AbortSignal): Promise<void> {
-    const queue = this.queue(id);
+    const queue = this.brokered(id);
     return new Promise((resolve, reject) =>
       queue.join(this.mainHolder, timeoutMs ?? -1, resolve, reject, signal),
     );
   }
 
   close(id: string): number {
-    return this.queue(id).close();
+    return this.brokered(id).close();
   }
 
   private actorInfo(index: number) {
@@ -277,7 +344,7 @@ export class QueueEngine extends EventEmitter<QueueEngineEvents> {
     return { actor: actor.key, label: actor.label, alive: index === mainActor || actor.connections > 0 };
   }
 
-  private blockedOn(queue: BrokeredQueue): BlockedInfo[] {
+  private blockedOn(queue: BrokeredQueue | ObservedQueue): BlockedInfo[] {
     return queue.waiters.map((waiter) => ({
       ...this.actorInfo(waiter.holder.actor),
       queueId: queue.id,
@@ -288,10 +355,10 @@ export class QueueEngine extends EventEmitter<QueueEngineEvents> {
   }
 
   /** Whom a blocked actor waits for: who could put (get, poll), who could get (full put) or finish tasks (join). */
-  private waitsFor(queue: BrokeredQueue, self: number, kind: string): string[] {
+  private waitsFor(queue: BrokeredQueue | ObservedQueue, self: number, kind: string): string[] {
     const out: string[] = [];
     const others = (
-      q: BrokeredQueue,
+      q: BrokeredQueue | ObservedQueue,
       want: (p: { puts: number; gets: number; holdsHandle: boolean }) => boolean,
     ) => {
       for (const [actor, p] of q.participants) {
@@ -329,6 +396,7 @@ export class QueueEngine extends EventEmitter<QueueEngineEvents> {
       unfinished: options.kind === 'joinable' ? queue.unfinished : 0,
       participants: [...queue.participants].map(([actor, p]) => ({ ...this.actorInfo(actor), ...p })),
       blocked: this.blockedOn(queue),
+      runId: queue instanceof ObservedQueue ? queue.runId : null,
     };
   }
 
@@ -336,7 +404,7 @@ export class QueueEngine extends EventEmitter<QueueEngineEvents> {
     return [...this.queues.keys()].map((id) => this.info(id));
   }
 
-  private item(queue: BrokeredQueue, id: number): QueueItem {
+  private item(queue: BrokeredQueue | ObservedQueue, id: number): QueueItem {
     const r = queue.log.record(id);
     const key = (actor: number) => (actor >= 0 ? (this.actors[actor]?.key ?? null) : null);
     return {

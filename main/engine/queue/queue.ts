@@ -1,5 +1,6 @@
 import { ForkscopeError } from '../../../contract/errors';
 import { slabPool } from './frames';
+import { sampleDepth } from './depth-history';
 import { ItemLog, ItemState } from './item-log';
 
 /** Whoever takes items: a child's connection (which leases batches) or the engine itself. */
@@ -40,7 +41,7 @@ export interface QueueOptions {
   id: string;
   ref: number;
   name: string;
-  kind: 'queue' | 'joinable' | 'pipe';
+  kind: 'queue' | 'joinable' | 'simple' | 'pipe';
   maxsize: number;
   pipeId?: string;
 }
@@ -55,8 +56,6 @@ export interface Participant {
 
 /** Leases are capped in bytes too: a batch of large items must not pin much memory in one child. */
 const leaseBytes = 8 * 1024 * 1024;
-const depthBucketMs = 20;
-const depthSamples = 4000;
 
 /**
  * One queue, brokered in the main process: items waiting (their JSON text, never parsed here),
@@ -117,18 +116,7 @@ export class BrokeredQueue {
   }
 
   private sample(t: number): void {
-    const n = this.depthT.length;
-    // At most two samples per bucket (the first and the latest), so a quick put → get still shows.
-    if (n > 1 && t - this.depthT[n - 2]! < depthBucketMs) {
-      this.depthV[n - 1] = this.depth;
-      return;
-    }
-    if (n >= depthSamples) {
-      this.depthT.splice(0, depthSamples / 4);
-      this.depthV.splice(0, depthSamples / 4);
-    }
-    this.depthT.push(t);
-    this.depthV.push(this.depth);
+    sampleDepth(this.depthT, this.depthV, t, this.depth);
   }
 
   /** Takes a depth sample and tells the engine this queue changed (publishers coalesce it). */

@@ -1,0 +1,59 @@
+"""Short, bounded previews of values: a program's data never costs more than a glance."""
+
+import reprlib
+import traceback
+
+_repr = reprlib.Repr()
+_repr.maxstring = 80
+_repr.maxother = 80
+_repr.maxlist = _repr.maxtuple = _repr.maxset = _repr.maxdict = 8
+_repr.maxlevel = 3
+LIMIT = 120
+
+
+def preview(value):
+    try:
+        text = _repr.repr(value)
+    except Exception:
+        text = "<%s>" % type(value).__name__
+    return text if len(text) <= LIMIT else text[: LIMIT - 1] + "…"
+
+
+def call_preview(name, args, kwargs=None):
+    try:
+        parts = [preview(arg) for arg in args[:6]]
+        if len(args) > 6:
+            parts.append("…")
+        for key, value in list((kwargs or {}).items())[:4]:
+            parts.append("%s=%s" % (key, preview(value)))
+        text = "%s(%s)" % (name, ", ".join(parts))
+    except Exception:
+        text = "%s(…)" % name
+    return text if len(text) <= 200 else text[:199] + "…"
+
+
+def function_name(function):
+    if function is None:
+        return None
+    try:
+        import functools
+
+        while isinstance(function, functools.partial):
+            function = function.func
+        return getattr(function, "__qualname__", None) or getattr(function, "__name__", None) or repr(function)
+    except Exception:
+        return "?"
+
+
+def exception_info(error, tb_text=None):
+    """Type, message and traceback of an exception, each bounded."""
+    try:
+        if tb_text is None:
+            tb_text = "".join(traceback.format_exception(type(error), error, error.__traceback__))
+        return {
+            "type": type(error).__name__,
+            "message": str(error)[:1000],
+            "traceback": tb_text[-8000:],
+        }
+    except Exception:
+        return {"type": "Exception", "message": "?", "traceback": ""}

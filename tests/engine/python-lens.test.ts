@@ -1,0 +1,305 @@
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LensDetail, PoolRecord, TaskSummary } from '../../contract';
+import type { Engine } from '../../main/engine/engine';
+import { poolsOf } from '../../main/engine/pool';
+import { createTestEngine, eventually, fixturesDir, projectRoot } from '../support/engine';
+
+const seeds = join(projectRoot, 'main', 'engine', 'examples', 'python');
+const fixtures = join(fixturesDir, 'python');
+const python = execFileSync('python3', ['-c', 'import sys; print(sys.executable)']).toString().trim();
+let engine: Engine;
+
+beforeAll(() => {
+  engine = createTestEngine();
+});
+afterAll(async () => {
+  await engine.shutdown();
+});
+
+interface Ran {
+  runId: string;
+  lens: LensDetail;
+  pools: { record: PoolRecord; tasks: TaskSummary[] }[];
+  stdout: string;
+  stderr: string;
+  exitcode: number | null;
+}
+
+async function runPython(
+  args: string[],
+  options: { lens?: 'auto' | 'off'; cwd?: string } = {},
+): Promise<Ran> {
+  const record = await engine.launch({
+    program: python,
+    args: ['-u', ...args],
+    cwd: options.cwd ?? fixtures,
+    shell: false,
+    closeStdin: true,
+    lens: options.lens ?? 'auto',
+    timeoutMs: 60_000,
+  });
+  await engine.join(record.id, 60_000);
+  // The last events of exiting processes arrive just after the run ends.
+  const lens = (await eventually(() => {
+    const detail = engine.python.detail(record.id);
+    return detail.status.state !== 'waiting' && engine.python.session(record.id)?.finished !== false
+      ? detail
+      : null;
+  }, 10_000))!;
+  const pools = poolsOf(engine)
+    .list()
+    .filter((pool) => pool.runId === record.id)
+    .map((pool) => ({ record: pool.record(), tasks: pool.summaries(1, 100_000) }));
+  // An orphan (1_fork.py's child) may still be writing when its parent's run has ended.
+  let lines = engine.readOutput(record.id, 0, 100_000).lines;
+  for (let settled = 0; settled < 3;) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const now = engine.readOutput(record.id, 0, 100_000).lines;
+    settled = now.length === lines.length ? settled + 1 : 0;
+    lines = now;
+  }
+  const text = (stream: string) =>
+    lines
+      .filter((line) => line.stream === stream)
+      .map((line) => line.text)
+      .join('\n');
+  return {
+    runId: record.id,
+    lens,
+    pools,
+    stdout: text('stdout'),
+    stderr: text('stderr'),
+    exitcode: engine.run(record.id).snapshot().exit?.code ?? null,
+  };
+}
+
+describe.runIf(process.platform === 'linux')('the Python lens', () => {
+  it('3_pool.py: 4 worker lanes, 5 tasks, the fifth starts on the first worker that frees, after a wait', async () => {
+    const ran = await runPython([join(seeds, '3_pool.py')], { cwd: seeds });
+    expect(ran.lens.status.state).toBe('on');
+    expect(ran.pools).toHaveLength(1);
+    const [{ record, tasks }] = ran.pools as [Ran['pools'][number]];
+    expect(record.kind).toBe('python');
+    expect(record.runId).toBe(ran.runId);
+    expect(record.lanes).toHaveLength(4);
+    expect(tasks).toHaveLength(5);
+    expect(tasks.every((task) => task.state === 'done')).toBe(true);
+    expect(tasks.map((task) => task.label)).toEqual([0, 1, 2, 3, 4].map((n) => `long_time_task(${n})`));
+    const lanePids = record.lanes.map((lane) => lane.pid);
+    for (const task of tasks) expect(lanePids).toContain(task.pid);
+    const byStart = [...tasks].sort((a, b) => a.startedAt! - b.startedAt!);
+    const fifth = byStart[4]!;
+    const firstFreed = byStart.slice(0, 4).sort((a, b) => a.endedAt! - b.endedAt!)[0]!;
+    expect(fifth.pid).toBe(firstFreed.pid);
+    expect(fifth.startedAt!).toBeGreaterThanOrEqual(firstFreed.endedAt! - 1);
+    expect(fifth.startedAt! - fifth.queuedAt).toBeGreaterThan(0);
+    // What the program printed agrees: each task ran on the pid it says.
+    for (const task of tasks) {
+      expect(ran.stdout).toContain(`Run task ${task.label.slice(15, 16)} (${task.pid})...`);
+    }
+  });
+
+  it('5_queue.py: A, B, C put by the writer and got by the reader, then the reader terminated by its parent', async () => {
+    const ran = await runPython([join(seeds, '5_queue.py')], { cwd: seeds });
+    expect(ran.lens.status.queues).toHaveLength(1);
+    const queueId = ran.lens.status.queues[0]!;
+    const { items } = engine.queues.items(queueId);
+    const writer = ran.lens.processes.find((process) => process.target === 'write')!;
+    const reader = ran.lens.processes.find((process) => process.target === 'read')!;
+    expect(items.map((item) => item.preview)).toEqual(["'A'", "'B'", "'C'"]);
+    for (const item of items) {
+      expect(item.state).toBe('got');
+      expect(item.putBy).toBe(`pid:${writer.pid}`);
+      expect(item.gotBy).toBe(`pid:${reader.pid}`);
+      expect(item.gotAt!).toBeGreaterThanOrEqual(item.putAt);
+    }
+    const parent = ran.lens.processes.find((process) => process.via === 'the program')!;
+    expect(ran.lens.signals).toContainEqual(
+      expect.objectContaining({ from: parent.pid, to: reader.pid, signal: 15, via: 'Process.terminate' }),
+    );
+    expect(reader.exitcode).toBe(-15);
+    expect(writer.exitcode).toBe(0);
+    expect(reader.starter).toBe(parent.pid);
+  });
+
+  it('1_fork.py and 2_process.py: the child, how it started, and its lifetime inside its parent’s', async () => {
+    const fork = await runPython([join(seeds, '1_fork.py')], { cwd: seeds });
+    const parent = fork.lens.processes.find((process) => process.via === 'the program')!;
+    const child = fork.lens.processes.find((process) => process.via === 'os.fork')!;
+    expect(child.ppid).toBe(parent.pid);
+    expect(fork.stdout).toContain(`I am child process (${child.pid}) and my parent is ${parent.pid}.`);
+
+    const proc = await runPython([join(seeds, '2_process.py')], { cwd: seeds });
+    const main = proc.lens.processes.find((process) => process.via === 'the program')!;
+    const started = proc.lens.processes.find((process) => process.via.startsWith('Process'))!;
+    expect(started).toMatchObject({
+      via: 'Process (fork)',
+      target: 'run_proc',
+      exitcode: 0,
+      starter: main.pid,
+    });
+    expect(started.startedAt).toBeGreaterThanOrEqual(main.startedAt);
+    expect(started.endedAt!).toBeLessThanOrEqual(main.endedAt!);
+  });
+
+  it('4a_subprocess_call.py: the Popen call with its argv, or the FileNotFoundError where nslookup is missing', async () => {
+    const ran = await runPython([join(seeds, '4a_subprocess_call.py')], { cwd: seeds });
+    const popen = ran.lens.processes.find((process) => process.via.startsWith('subprocess.Popen'))!;
+    expect(popen.argv).toEqual(['nslookup', 'www.python.org']);
+    const installed = (() => {
+      try {
+        execFileSync('sh', ['-c', 'command -v nslookup']);
+        return true;
+      } catch {
+        return false;
+      }
+    })();
+    if (installed) expect(popen.via).toBe('subprocess.Popen');
+    else expect(popen.error).toMatch(/^FileNotFoundError: /);
+  });
+
+  it('ProcessPoolExecutor(max_workers=3), 8 tasks, one raising ValueError: 8 bars on 3 lanes, one failed with its traceback', async () => {
+    const ran = await runPython(['executor_fail.py']);
+    const [{ record, tasks }] = ran.pools as [Ran['pools'][number]];
+    expect(record.label).toMatch(/^ProcessPoolExecutor\(max_workers=3\)/);
+    expect(tasks).toHaveLength(8);
+    expect(record.lanes.length).toBeLessThanOrEqual(3);
+    expect(new Set(tasks.map((task) => task.pid)).size).toBeLessThanOrEqual(3);
+    const failed = tasks.filter((task) => task.state === 'failed');
+    expect(failed).toHaveLength(1);
+    expect(failed[0]!.label).toBe('work(5)');
+    const detail = poolsOf(engine).get(record.id).detail(failed[0]!.id);
+    expect(detail.failure).toMatchObject({ name: 'ValueError', message: 'ValueError: five is not allowed' });
+    expect(detail.failure!.stack).toContain('raise ValueError("five is not allowed")');
+    expect(tasks.filter((task) => task.state === 'done')).toHaveLength(7);
+  });
+
+  it('Pool(2, maxtasksperchild=1) over 6 tasks: replaced workers are new lanes, each task on the pid that ran it', async () => {
+    const ran = await runPython(['pool_pids.py', 'fork', '1']);
+    const [{ record, tasks }] = ran.pools as [Ran['pools'][number]];
+    expect(tasks).toHaveLength(6);
+    expect(record.lanes.length).toBeGreaterThanOrEqual(6);
+    expect(record.lanes.some((lane) => lane.replacedBy !== null)).toBe(true);
+    for (const task of tasks) {
+      const detail = poolsOf(engine).get(record.id).detail(task.id);
+      expect(detail.result).toBe(String(task.pid));
+    }
+  });
+
+  it.each(['fork', 'spawn', 'forkserver'])(
+    'the same pool under the %s start method: same tasks, each on its real pid',
+    async (method) => {
+      const ran = await runPython(['pool_pids.py', method]);
+      const [{ record, tasks }] = ran.pools as [Ran['pools'][number]];
+      expect(record.label).toBe(`Pool(2) · ${method}`);
+      expect(tasks.map((task) => task.label)).toEqual([0, 1, 2, 3, 4, 5].map((n) => `whoami(${n})`));
+      for (const task of tasks) {
+        expect(task.state).toBe('done');
+        expect(poolsOf(engine).get(record.id).detail(task.id).result).toBe(String(task.pid));
+      }
+    },
+  );
+
+  async function deadlocked(file: string): Promise<{ runId: string; cycle: string[] }> {
+    const record = await engine.launch({
+      program: python,
+      args: [file],
+      cwd: fixtures,
+      shell: false,
+      closeStdin: true,
+    });
+    try {
+      const cycle = await eventually(
+        () =>
+          engine.queues
+            .waitGraph()
+            .cycles.find((candidate) =>
+              engine.python.status(record.id).queues.length > 0 ? candidate.length >= 2 : false,
+            ),
+        15_000,
+        'a wait-for cycle',
+      );
+      return { runId: record.id, cycle: cycle! };
+    } finally {
+      await engine.kill(record.id);
+    }
+  }
+
+  it('a JoinableQueue.join() whose consumer never calls task_done(): both blocked, on each other', async () => {
+    const { runId, cycle } = await deadlocked('deadlock_join.py');
+    const detail = engine.python.detail(runId);
+    const consumer = detail.processes.find((process) => process.target === 'consumer')!;
+    const main = detail.processes.find((process) => process.via === 'the program')!;
+    expect(cycle.sort()).toEqual([`pid:${consumer.pid}`, `pid:${main.pid}`].sort());
+  });
+
+  it('two processes each waiting on a queue the other never fills: the cycle', async () => {
+    const { runId, cycle } = await deadlocked('deadlock_cross.py');
+    const detail = engine.python.detail(runId);
+    const left = detail.processes.find((process) => process.target === 'left')!;
+    const right = detail.processes.find((process) => process.target === 'right')!;
+    expect(cycle.sort()).toEqual([`pid:${left.pid}`, `pid:${right.pid}`].sort());
+  });
+
+  it('lists the items never got when the reader is terminated with items still queued', async () => {
+    const ran = await runPython(['queue_leftover.py']);
+    expect(ran.stdout).toContain('reader exit code -15');
+    const queueId = ran.lens.status.queues[0]!;
+    const neverGot = engine.queues.items(queueId, 1, 100, 'never-got').items;
+    expect(neverGot.map((item) => item.preview)).toEqual(["'C'", "'D'", "'E'"]);
+    expect(neverGot.every((item) => item.state === 'lost-closed')).toBe(true);
+  });
+
+  it('changes nothing the programs print or how they exit', async () => {
+    // The seeds print pids and random durations: compared with every number replaced. Their
+    // processes write to one pipe at once, so lines interleave differently from run to run: the
+    // lines are compared as a set, and 3_pool.py's (whose writes can cut into each other's lines)
+    // as the characters they hold.
+    const same = (text: string) => text.replace(/\d+(\.\d+)?/g, 'N');
+    const comparable = (file: string, text: string) =>
+      file === '3_pool.py' ? [...same(text).replaceAll('\n', '')].sort() : same(text).split('\n').sort();
+    for (const file of [
+      '1_fork.py',
+      '2_process.py',
+      '3_pool.py',
+      '4a_subprocess_call.py',
+      '4b_subprocess_communicate.py',
+      '5_queue.py',
+    ]) {
+      const [on, off] = [
+        await runPython([join(seeds, file)], { cwd: seeds }),
+        await runPython([join(seeds, file)], { cwd: seeds, lens: 'off' }),
+      ];
+      expect(on.lens.status.state, file).toBe('on');
+      expect(off.lens.status.state, file).toBe('off');
+      expect(comparable(file, on.stdout), file).toEqual(comparable(file, off.stdout));
+      expect(same(on.stderr), file).toBe(same(off.stderr));
+      expect(on.exitcode, file).toBe(off.exitcode);
+    }
+    const [on, off] = [
+      await runPython(['map_many.py', '10000']),
+      await runPython(['map_many.py', '10000'], { lens: 'off' }),
+    ];
+    expect(on.stdout).toBe(off.stdout);
+    expect(on.stdout).toBe('10000 333283335000');
+    expect(on.pools[0]!.record.counts.done).toBe(on.pools[0]!.record.counts.total);
+  });
+
+  it('says the lens is off when no Python process could connect, and the program runs unchanged', async () => {
+    const isolated = await runPython(['-I', 'map_many.py', '100']);
+    expect(isolated.stdout).toBe('100 328350');
+    expect(isolated.lens.status).toMatchObject({ state: 'off' });
+    expect(isolated.lens.status.reason).toMatch(/No Python process connected/);
+    // The lens itself, pointed at an endpoint that is not there: the same output, nothing more.
+    const env = { ...process.env, PYTHONPATH: join(projectRoot, 'main', 'engine', 'python', 'lens') };
+    const lensless = execFileSync(python, ['map_many.py', '100'], {
+      cwd: fixtures,
+      env: { ...env, FORKSCOPE_LENS: '/nonexistent/lens.sock', FORKSCOPE_LENS_SECRET: 'x' },
+    });
+    expect(lensless.toString()).toBe('100 328350\n');
+    const plain = await engine.launch({ program: 'true', args: [], shell: false, closeStdin: true });
+    expect(engine.python.status(plain.id)).toMatchObject({ state: 'off', reason: 'Not a Python program.' });
+  });
+});
