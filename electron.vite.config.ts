@@ -48,6 +48,7 @@ export default defineConfig({
         input: {
           electron: resolve('main/electron/main.ts'),
           serve: resolve('main/serve/main.ts'),
+          cli: resolve('main/cli/cli.ts'),
           // `forkscope worker`: the agent of distributed pools (main/engine/fleet), run with node.
           'fleet-worker': resolve('main/engine/fleet/worker-cli.ts'),
           ...childEntries,

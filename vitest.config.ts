@@ -7,6 +7,7 @@ export default defineConfig({
       'tests/contract/**/*.test.ts',
       'tests/unit/**/*.test.ts',
       'tests/reliability/**/*.test.ts',
+      'tests/cli/**/*.test.ts',
       'tests/fleet/**/*.test.ts',
     ],
     globalSetup: ['tests/support/require-build.ts'],

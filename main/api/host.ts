@@ -51,6 +51,10 @@ export function createHost(options: HostOptions) {
       return () => subscribers.delete(publish);
     },
     killEverything,
+    /** Sends at once what every publisher holds back (a recording's last events before it closes). */
+    flush() {
+      for (const publisher of Object.values(publishers)) if ('flush' in publisher) publisher.flush();
+    },
     /** A crash of the host process must not leave its children running. */
     killEverythingOnCrash() {
       const die = (error: unknown) => {

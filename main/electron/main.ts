@@ -5,6 +5,7 @@ import { createHost } from '../api/host';
 import { appPaths } from '../app-paths';
 import { readLogSettings, type LogSettings } from '../engine/output/log-budget';
 import { LogFolderError, openLogSession, pruneLogSessions } from '../engine/output/log-session';
+import { recordSession } from '../recording/session';
 import { serveIpc } from './ipc-transport';
 import { createMainWindow, lockDownSession } from './window';
 
@@ -44,6 +45,7 @@ function start() {
       logPolicy: settings.policy,
     });
     host.killEverythingOnCrash();
+    const recorder = recordSession(host, logDir, app.getVersion());
     const { window, isTrustedSender } = createMainWindow(paths);
     const stopIpc = serveIpc(host, isTrustedSender);
 
@@ -59,10 +61,12 @@ function start() {
         host.killEverything();
         app.exit(0);
       }, 10_000);
-      void host.shutdown().finally(() => {
-        clearTimeout(deadline);
-        app.quit();
-      });
+      void (recorder?.stop().catch(() => {}) ?? Promise.resolve())
+        .then(() => host.shutdown())
+        .finally(() => {
+          clearTimeout(deadline);
+          app.quit();
+        });
     });
     app.on('window-all-closed', () => app.quit());
     app.on('second-instance', () => {

@@ -1,7 +1,13 @@
 import { EventEmitter } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Writable } from 'node:stream';
-import { ForkscopeError, type ErrorInfo, type RunKind, type RunRecord } from '../../contract';
+import {
+  ForkscopeError,
+  type ErrorInfo,
+  type RunKind,
+  type RunRecord,
+  type StreamName,
+} from '../../contract';
 import { Containment, type Slot } from './containment/containment';
 import { describeExit } from './exit-meaning';
 import { LogBudget } from './output/log-budget';
@@ -48,6 +54,8 @@ export class Run {
     this.capture = new OutputCapture(registry.logDir, id, registry.windowLines, () =>
       registry.emit('output', id),
     );
+    // Looked up per chunk: a listener set before a launch sees the run's very first byte.
+    this.capture.tap((stream, bytes) => registry.rawOutput?.(id, stream, bytes));
     this.capture.log.use(registry.logBudget, {
       changed: () => this.update({}),
       // The budget's "stop the run" choice: Terminate, saying why in the run's record.
@@ -232,6 +240,11 @@ export class RunRegistry extends EventEmitter<EngineEvents> {
   /** The session's log budget, shared by every run (the engine sets it). */
   logBudget = new LogBudget(Number.POSITIVE_INFINITY);
   logStopGraceMs = 3000;
+  /**
+   * Every run's bytes as they arrive, unchanged (the command line's passthrough). `bytes` is only
+   * valid during the call: copy what must outlive it.
+   */
+  rawOutput: ((runId: string, stream: StreamName, bytes: Buffer) => void) | null = null;
 
   constructor(
     readonly logDir: string,

@@ -7,6 +7,7 @@ import { createHost } from '../api/host';
 import { appPaths } from '../app-paths';
 import { formatBytes, readLogSettings, type LogSettings } from '../engine/output/log-budget';
 import { LogFolderError, openLogSession, pruneLogSessions } from '../engine/output/log-session';
+import { recordSession } from '../recording/session';
 import { startServer } from './server';
 
 const usage = `Usage: npm run serve -- [options]
@@ -93,6 +94,7 @@ async function main() {
     logPolicy: settings.policy,
   });
   host.killEverythingOnCrash();
+  const recorder = recordSession(host, logDir);
   const running = await startServer({ host, rendererDir: paths.rendererDir, bindHost: values.host, port });
   // Before the first line is printed: whoever reads it may signal at once (stdout to a pipe is
   // written synchronously), and an unhandled SIGINT would kill serve mode without stopping its runs.
@@ -101,6 +103,8 @@ async function main() {
     if (stopping) return;
     stopping = true;
     console.log(`forkscope: ${signal}: stopping every process Forkscope started…`);
+    // The recording's closing tables are read from the engine: before it stops.
+    await recorder?.stop().catch(() => {});
     await Promise.all([host.shutdown(), running.close()]);
     process.exit(0);
   };
@@ -109,6 +113,7 @@ async function main() {
   process.on('SIGHUP', () => void stop('SIGHUP'));
   console.log(`Forkscope is serving on ${running.url}`);
   console.log(`Logs of every run: ${logDir}`);
+  if (recorder) console.log(`Recording of this session: ${recorder.path}`);
   const budget = host.engine.registry.logBudget;
   console.log(
     `Log budget: ${formatBytes(budget.limitBytes)}, then ${budget.defaultPolicy}` +

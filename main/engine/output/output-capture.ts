@@ -93,6 +93,11 @@ class StreamCapture {
   private longRest = 0;
   private longEndsInCR = false;
   private ended = false;
+  /**
+   * Sees every byte as it arrives, before lines are cut (the command line passes a run's output
+   * through unchanged). The bytes are a view of the staging buffer, valid only during the call.
+   */
+  tap: ((bytes: Buffer) => void) | null = null;
 
   constructor(
     readonly name: StreamName,
@@ -225,6 +230,7 @@ class StreamCapture {
     this.bytes += count;
     const from = this.fill;
     this.fill += count;
+    this.tap?.(staging.subarray(from, this.fill));
     this.log.write(staging, this.queued, this.fill);
     this.queued = this.fill;
 
@@ -407,6 +413,12 @@ export class OutputCapture {
       return Promise.resolve();
     }
     return this.streams[name].attach(source);
+  }
+
+  /** Every byte of both streams as it arrives (see StreamCapture.tap); null removes the tap. */
+  tap(listener: ((stream: StreamName, bytes: Buffer) => void) | null): void {
+    this.streams.stdout.tap = listener && ((bytes) => listener('stdout', bytes));
+    this.streams.stderr.tap = listener && ((bytes) => listener('stderr', bytes));
   }
 
   /** Ends both streams (for runs that never started) and resolves when the logs are on disk. */

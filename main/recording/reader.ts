@@ -1,0 +1,143 @@
+import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { StringDecoder } from 'node:string_decoder';
+import { createGunzip } from 'node:zlib';
+import { recordingFormat, recordingVersion, type Entry, type RecordingHeader } from './format';
+
+/** A file that is not a recording this Forkscope can read, said in one sentence. */
+export class RecordingError extends Error {}
+
+export interface Recording {
+  header: RecordingHeader;
+  entries: Entry[];
+  /** False when the file ends before its end entry (cut short by a crash or a full disk). */
+  complete: boolean;
+}
+
+const gzipMagic = [0x1f, 0x8b];
+
+async function checkReadable(path: string): Promise<void> {
+  let handle;
+  try {
+    handle = await open(path, 'r');
+  } catch (error) {
+    const err = error as NodeJS.ErrnoException;
+    const why =
+      err.code === 'ENOENT' ? 'no such file' : err.code === 'EACCES' ? 'permission denied' : err.message;
+    throw new RecordingError(`Cannot read ${path}: ${why}.`);
+  }
+  try {
+    const { buffer, bytesRead } = await handle.read(Buffer.alloc(2), 0, 2, 0);
+    if ((await handle.stat()).isDirectory())
+      throw new RecordingError(`${path} is a folder, not a recording.`);
+    if (bytesRead < 2 || buffer[0] !== gzipMagic[0] || buffer[1] !== gzipMagic[1]) {
+      throw new RecordingError(`${path} is not a Forkscope recording (it is not gzip-compressed).`);
+    }
+  } catch (error) {
+    if (error instanceof RecordingError) throw error;
+    throw new RecordingError(`Cannot read ${path}: ${(error as Error).message}.`);
+  } finally {
+    await handle.close();
+  }
+}
+
+function parseHeader(path: string, line: string | undefined): RecordingHeader {
+  let header: Partial<RecordingHeader> | null = null;
+  try {
+    header = JSON.parse(line ?? '') as Partial<RecordingHeader>;
+  } catch {
+    // Reported below, as any other foreign file.
+  }
+  if (!header || typeof header !== 'object' || header.format !== recordingFormat) {
+    throw new RecordingError(
+      `${path} is not a Forkscope recording (its first line is not a recording header).`,
+    );
+  }
+  if (typeof header.version !== 'number' || header.version > recordingVersion) {
+    throw new RecordingError(
+      `${path} was written by a newer Forkscope (recording format version ${String(header.version)}; ` +
+        `this one reads up to ${recordingVersion}). Update Forkscope to read it.`,
+    );
+  }
+  return header as RecordingHeader;
+}
+
+/**
+ * Reads a whole recording. A file cut short reads up to its last complete line (`complete`
+ * false); a foreign file, or one from a newer Forkscope, is refused with a RecordingError.
+ */
+export async function readRecording(path: string): Promise<Recording> {
+  await checkReadable(path);
+  let header: RecordingHeader | null = null;
+  const entries: Entry[] = [];
+  let complete = false;
+  let cutShort = false;
+  const take = (line: string): boolean => {
+    if (header === null) {
+      header = parseHeader(path, line);
+      return true;
+    }
+    if (line === '') return true;
+    let entry: Entry;
+    try {
+      entry = JSON.parse(line) as Entry;
+    } catch {
+      return false; // a line torn by the cut: what came before it is all there is
+    }
+    entries.push(entry);
+    if (entry.e === 'recording.end') complete = true;
+    return true;
+  };
+  await new Promise<void>((resolve, reject) => {
+    const decoder = new StringDecoder('utf8');
+    const gunzip = createGunzip();
+    const source = createReadStream(path);
+    let rest = '';
+    let done = false;
+    const finish = (error?: unknown) => {
+      if (done) return;
+      done = true;
+      source.destroy();
+      gunzip.destroy();
+      if (error) reject(error instanceof Error ? error : new Error(String(error)));
+      else resolve();
+    };
+    gunzip.on('data', (chunk: Buffer) => {
+      if (done) return;
+      const lines = (rest + decoder.write(chunk)).split('\n');
+      rest = lines.pop()!;
+      try {
+        for (const line of lines) {
+          if (!take(line)) {
+            cutShort = true;
+            finish();
+            return;
+          }
+        }
+      } catch (error) {
+        finish(error);
+      }
+    });
+    gunzip.on('end', () => {
+      try {
+        if (rest !== '' && !take(rest + decoder.end())) cutShort = true;
+        finish();
+      } catch (error) {
+        finish(error);
+      }
+    });
+    // zlib says "unexpected end of file" for a stream without its gzip trailer: a recording cut short.
+    gunzip.on('error', () => {
+      cutShort = true;
+      finish();
+    });
+    source.on('error', (error) => finish(new RecordingError(`Cannot read ${path}: ${error.message}.`)));
+    source.pipe(gunzip);
+  });
+  if (header === null) {
+    throw new RecordingError(
+      `${path} is not a Forkscope recording (it is empty${cutShort ? ' or damaged' : ''}).`,
+    );
+  }
+  return { header, entries, complete: complete && !cutShort };
+}
