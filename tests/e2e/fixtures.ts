@@ -1,3 +1,4 @@
+import type { ChildProcess } from 'node:child_process';
 import { test as base, expect } from '@playwright/test';
 import { connectClient, startServe, type ServeProcess } from '../support/serve';
 
@@ -17,5 +18,20 @@ export const test = base.extend<{ app: ServeProcess }, { serve: ServeProcess }>(
     await use(serve);
   },
 });
+
+/** Children a test spawns (detached, each its own group), SIGKILLed after each test of the file. */
+export function childrenKilledAfterEach(): ChildProcess[] {
+  const started: ChildProcess[] = [];
+  test.afterEach(() => {
+    for (const child of started.splice(0)) {
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        // Already gone.
+      }
+    }
+  });
+  return started;
+}
 
 export { expect, connectClient };

@@ -11,7 +11,7 @@ import {
 import { isContiguous, mergeWindow } from '../../renderer/lib/features/runs/output-window';
 import { readOutputPages } from '../../renderer/lib/features/runs/read-output';
 import { LineRing } from '../../main/engine/output/line-ring';
-import { buildRunTree } from '../../renderer/lib/features/runs/run-tree';
+import { buildRunTree, countRuns, filterRunTree } from '../../renderer/lib/features/runs/run-tree';
 import {
   echoLines,
   highlightHtml,
@@ -162,6 +162,26 @@ describe('the runs tree', () => {
     ]);
     expect(tree.map((node) => node.record.id)).toEqual(['d', 'c', 'a']);
     expect(tree[2]!.children.map((node) => node.record.id)).toEqual(['b']);
+  });
+
+  it('filters by label, pid or id, keeps a matching child’s parent, and hides finished runs', () => {
+    const run = (id: string, label: string, pid: number, state: RunRecord['state'], parentId: string | null = null) =>
+      ({ id, label, pid, state, parentId, startedAt: Number(id.slice(1)) }) as RunRecord;
+    const tree = buildRunTree([
+      run('r1', 'python3 server.py', 100, 'running'),
+      run('r2', 'worker', 101, 'exited', 'r1'),
+      run('r3', 'sleep 5', 102, 'exited'),
+      run('r4', 'echo hi', 103, 'running'),
+    ]);
+    const ids = (nodes: ReturnType<typeof buildRunTree>) =>
+      nodes.flatMap(function flat(node): string[] {
+        return [node.record.id, ...node.children.flatMap(flat)];
+      });
+    expect(ids(filterRunTree(tree, { query: 'WORK', hideFinished: false }))).toEqual(['r1', 'r2']);
+    expect(ids(filterRunTree(tree, { query: '102', hideFinished: false }))).toEqual(['r3']);
+    expect(ids(filterRunTree(tree, { query: '', hideFinished: true }))).toEqual(['r4', 'r1']);
+    expect(ids(filterRunTree(tree, { query: 'sleep', hideFinished: true }))).toEqual([]);
+    expect(countRuns(tree)).toBe(4);
   });
 });
 

@@ -5,6 +5,14 @@ class Navigation {
   section = $state<SectionId>('runs');
   selectedRunId = $state<string | null>(null);
 
+  /** The example a "What am I looking at?" link asked for: its card scrolls into view and opens. */
+  shownExample = $state<string | null>(null);
+
+  showExample(id: string) {
+    this.shownExample = id;
+    this.section = 'examples';
+  }
+
   showRun(id: string) {
     this.selectedRunId = id;
     this.section = 'runs';

@@ -39,3 +39,34 @@ export function ancestorsOf(id: string, lookup: (id: string) => RunRecord | unde
   }
   return chain;
 }
+
+/** What the Runs list shows: runs matching the search (label, pid or id), finished ones or not. */
+export interface RunFilter {
+  query: string;
+  hideFinished: boolean;
+}
+
+/**
+ * The tree with only what the filter lets through; a run stays when it matches or when one of
+ * the runs below it does (so a matching child keeps its parent as context).
+ */
+export function filterRunTree(nodes: readonly RunNode[], filter: RunFilter): RunNode[] {
+  const query = filter.query.trim().toLowerCase();
+  if (!query && !filter.hideFinished) return [...nodes];
+  const matches = (record: RunRecord) =>
+    (!filter.hideFinished || record.state === 'running') &&
+    (!query ||
+      record.label.toLowerCase().includes(query) ||
+      record.id.toLowerCase() === query ||
+      String(record.pid ?? '') === query);
+  const keep = (node: RunNode): RunNode | null => {
+    const children = node.children.map(keep).filter((child): child is RunNode => child !== null);
+    return matches(node.record) || children.length > 0 ? { record: node.record, children } : null;
+  };
+  return nodes.map(keep).filter((node): node is RunNode => node !== null);
+}
+
+/** How many runs a tree holds, children included. */
+export function countRuns(nodes: readonly RunNode[]): number {
+  return nodes.reduce((sum, node) => sum + 1 + countRuns(node.children), 0);
+}

@@ -3,6 +3,17 @@ import type { ProcessRow } from '../../../../contract/system';
 /** Pure filtering, sorting and tree building for the System view (no runes: testable in Node). */
 
 export type SortColumn = 'pid' | 'ppid' | 'name' | 'user' | 'state' | 'cpu' | 'memory' | 'cmd';
+/** The table's columns, in order (F6 / > sorts by the next one). */
+export const sortColumns: readonly SortColumn[] = [
+  'pid',
+  'ppid',
+  'name',
+  'user',
+  'state',
+  'cpu',
+  'memory',
+  'cmd',
+];
 export type SortDirection = 'asc' | 'desc';
 
 export interface Sort {

@@ -1,5 +1,11 @@
 import { flushSync } from 'svelte';
-import type { ProcessDetails, ProcessRow, SystemDiff, SystemSettings } from '../../../../contract/system';
+import type {
+  ProcessDetails,
+  ProcessRow,
+  SignalName,
+  SystemDiff,
+  SystemSettings,
+} from '../../../../contract/system';
 import { api } from '../../api.svelte';
 import {
   buildTree,
@@ -48,6 +54,9 @@ class SystemStore {
   details = $state.raw<ProcessDetails | null>(null);
   detailsError = $state<string | null>(null);
   history = $state.raw<History>({ t: [], cpu: [], memory: [] });
+  /** The Send-signal dialog of the selected process, open with this signal chosen (F9/k, Delete). */
+  signalDialog = $state<SignalName | null>(null);
+  private detailsPending = false;
 
   readonly matcher = $derived(compileQuery(this.query, this.regex));
   readonly lines: TreeLine[] = $derived.by(() => {
@@ -148,6 +157,8 @@ class SystemStore {
     this.seq = diff.seq;
     const selected = this.selectedKey ? this.current.get(this.selectedKey) : undefined;
     if (selected) this.pushHistory(diff.t, selected);
+    // The details say what the state means: read them again when the state changed (a signal, an exit).
+    if (selected && this.details && this.details.state !== selected.state) void this.refreshDetails();
     this.publish();
   }
 
@@ -216,6 +227,7 @@ class SystemStore {
   }
 
   async select(row: ProcessRow | null): Promise<void> {
+    if (row?.key !== this.selectedKey) this.signalDialog = null;
     this.selectedKey = row?.key ?? null;
     this.details = null;
     this.detailsError = null;
@@ -232,6 +244,27 @@ class SystemStore {
     } catch (error) {
       if (this.selectedKey === row.key) this.detailsError = message(error);
     }
+  }
+
+  /** Reads the selected process's details again, keeping its history. */
+  async refreshDetails(): Promise<void> {
+    const row = this.selected;
+    if (!row || this.detailsPending) return;
+    this.detailsPending = true;
+    try {
+      const details = await api.call('system.details', { pid: row.pid });
+      if (this.selectedKey === row.key) this.details = details;
+    } catch (error) {
+      if (this.selectedKey === row.key) this.detailsError = message(error);
+    } finally {
+      this.detailsPending = false;
+    }
+  }
+
+  /** Sorts by the column after the current one (F6 / >). */
+  sortByNext(columns: readonly SortColumn[]): void {
+    const next = columns[(columns.indexOf(this.sort.column) + 1) % columns.length]!;
+    this.sortBy(next);
   }
 
   async configure(patch: Partial<SystemSettings>): Promise<void> {
