@@ -138,3 +138,30 @@ test('System at 1024×700: every column header is inside the table, none under t
     expect(box.x + box.width).toBeLessThanOrEqual(gridBox.x + gridBox.width + 1);
   }
 });
+
+test('the Gantt tooltip of the bottom lane is whole at 1024×700, never cut by the chart', async ({
+  app: _app,
+  page,
+}) => {
+  await page.setViewportSize({ width: 1024, height: 700 });
+  const sections = page.getByRole('navigation', { name: 'Sections' });
+  await sections.getByRole('button', { name: 'Examples', exact: true }).click();
+  await page.getByRole('button', { name: /^Run 3 · Pool\(4\)/ }).click();
+  const chart = page.getByTestId('gantt');
+  await expect(chart).toHaveAttribute('data-bars', '5', { timeout: 30_000 });
+  const canvas = chart.locator('canvas');
+  await canvas.scrollIntoViewIfNeeded();
+  const box = (await canvas.boundingBox())!;
+  // Across the bottom lane until a bar answers with its tooltip.
+  const tip = page.getByRole('tooltip');
+  for (let x = box.x + 4; x < box.x + box.width && !(await tip.isVisible()); x += 6) {
+    await page.mouse.move(x, box.y + box.height - 12);
+  }
+  await expect(tip).toBeVisible();
+  const tipBox = (await tip.boundingBox())!;
+  expect(tipBox.y + tipBox.height).toBeLessThanOrEqual(700);
+  expect(tipBox.x + tipBox.width).toBeLessThanOrEqual(1024);
+  // Fixed to the window, so no scrolling box of the chart can cut it (it once sat inside one).
+  expect(await tip.evaluate((node) => getComputedStyle(node).position)).toBe('fixed');
+  expect(tipBox.y).toBeGreaterThanOrEqual(0);
+});
