@@ -201,8 +201,9 @@ test('the Python original of the fork example shows the child lane', async ({ pa
   }
 });
 
-test('Python originals run from Examples: each output panel shows its own run, no console errors', async ({
+test('Python originals, one after another: each output panel shows its own run, no console errors', async ({
   page,
+  serve,
 }) => {
   const errors: string[] = [];
   page.on('console', (message) => {
@@ -210,24 +211,28 @@ test('Python originals run from Examples: each output panel shows its own run, n
   });
   page.on('pageerror', (error) => errors.push(error.message));
   const panel = page.getByRole('region', { name: 'Descendants of a run' });
-  for (const file of ['1_fork.py', '3_pool.py', '4b_subprocess_communicate.py', '5_queue.py']) {
-    await page
-      .getByRole('navigation', { name: 'Sections' })
-      .getByRole('button', { name: 'Examples' })
-      .click();
-    await page.getByRole('button', { name: `Run Python original · ${file}` }).click();
-    await expect(panel.getByRole('heading', { name: `Output of python3 -u ${file}` })).toBeVisible({
-      timeout: 15_000,
-    });
-    const timeline = panel.getByRole('region', { name: `Descendants of python3 -u ${file}` });
-    await expect(timeline.getByRole('status')).toContainText('· done', { timeout: 30_000 });
-    const output = panel.getByRole('region', { name: /^Output of run / });
-    if (file === '1_fork.py') await expect(output).toContainText('I am child process');
-    if (file === '3_pool.py') {
-      await expect(output).toContainText('All subprocesses done.');
-      await expect(output).not.toContainText('I am child process');
+  const { client, close } = await connectClient(serve);
+  try {
+    for (const [id, file] of [
+      ['python-fork', '1_fork.py'],
+      ['python-pool', '3_pool.py'],
+      ['python-subprocess-communicate', '4b_subprocess_communicate.py'],
+      ['python-queue', '5_queue.py'],
+    ] as const) {
+      const { runIds } = await client.call('examples.run', { id });
+      await panel.getByRole('combobox', { name: 'Run' }).selectOption(runIds[0]!);
+      await expect(panel.getByRole('heading', { name: `Output of python3 -u ${file}` })).toBeVisible({
+        timeout: 15_000,
+      });
+      const timeline = panel.getByRole('region', { name: `Descendants of python3 -u ${file}` });
+      await expect(timeline.getByRole('status')).toContainText('· done', { timeout: 30_000 });
+      const output = panel.getByRole('region', { name: /^Output of run / });
+      if (file === '1_fork.py') await expect(output).toContainText('I am child process');
+      if (file === '3_pool.py') await expect(output).toContainText('All subprocesses done.');
+      if (file !== '1_fork.py') await expect(output).not.toContainText('I am child process');
     }
-    if (file !== '1_fork.py') await expect(output).not.toContainText('I am child process');
+  } finally {
+    close();
   }
   expect(errors).toEqual([]);
 });

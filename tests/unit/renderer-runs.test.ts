@@ -94,7 +94,7 @@ describe('the launch form’s input', () => {
     const base = { ...emptyDraft, program: ' sort ', timeout: '1.5' };
     expect(draftToParams(base)).toEqual({
       ok: true,
-      value: { program: 'sort', args: [], shell: false, closeStdin: false, timeoutMs: 1500 },
+      value: { program: 'sort', args: [], shell: false, closeStdin: false, lens: 'auto', timeoutMs: 1500 },
     });
     const withInput = draftToParams({ ...base, input: 'b\na\n', timeout: '' });
     expect(withInput.ok && withInput.value).toMatchObject({ input: 'b\na\n', closeStdin: true });
@@ -165,8 +165,13 @@ describe('the runs tree', () => {
   });
 
   it('filters by label, pid or id, keeps a matching child’s parent, and hides finished runs', () => {
-    const run = (id: string, label: string, pid: number, state: RunRecord['state'], parentId: string | null = null) =>
-      ({ id, label, pid, state, parentId, startedAt: Number(id.slice(1)) }) as RunRecord;
+    const run = (
+      id: string,
+      label: string,
+      pid: number,
+      state: RunRecord['state'],
+      parentId: string | null = null,
+    ) => ({ id, label, pid, state, parentId, startedAt: Number(id.slice(1)) }) as RunRecord;
     const tree = buildRunTree([
       run('r1', 'python3 server.py', 100, 'running'),
       run('r2', 'worker', 101, 'exited', 'r1'),

@@ -116,7 +116,7 @@ export class PythonLens extends EventEmitter<{ changed: [string] }> {
         return;
       }
       entry.listener.destroy();
-      entry.session.runEnded(end);
+      entry.session.runEnded(end, record.exit?.exitcode ?? null);
     };
     finish();
   }

@@ -458,7 +458,7 @@ export class PythonSession extends EventEmitter<{ changed: [] }> {
   }
 
   /** The run has ended: its queues are closed (what is left was never got), its pools end. */
-  runEnded(t: number): void {
+  runEnded(t: number, exitcode: number | null = null): void {
     if (this.ended) return;
     this.ended = true;
     if (this.state === 'waiting') {
@@ -467,6 +467,8 @@ export class PythonSession extends EventEmitter<{ changed: [] }> {
         'No Python process connected: the interpreter ran with -I, -E or -S, or could not reach Forkscope.';
     }
     for (const process of this.processes.values()) {
+      // The program itself has no Python parent to tell its exit: the run's is its own.
+      if (process.via === 'the program') process.exitcode ??= exitcode;
       process.endedAt ??= t;
       process.waiting = null;
       if (process.actor !== null) this.queueEngine.setAlive(process.actor, false);

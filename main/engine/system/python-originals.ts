@@ -5,35 +5,49 @@ import type { Example } from '../examples/catalog';
 interface Original {
   file: string;
   concept: string;
+  /** What the Python lens shows of it, and where. */
   watch: string;
+  view: Example['view'];
 }
 
 const originals: Original[] = [
-  { file: '1_fork.py', concept: 'os.fork()', watch: 'the forked child, a lane inside its parent’s' },
+  {
+    file: '1_fork.py',
+    concept: 'os.fork()',
+    watch: 'the forked child, its parent’s pid and its lifetime inside its parent’s',
+    view: 'runs',
+  },
   {
     file: '2_process.py',
     concept: 'multiprocessing.Process',
-    watch: 'the child Process, started and joined',
+    watch:
+      'the child Process (start method, target), its exit code, started and joined inside its parent’s life',
+    view: 'runs',
   },
   {
     file: '3_pool.py',
     concept: 'multiprocessing.Pool(4)',
-    watch: 'the four pool workers, alive until the pool is joined',
+    watch:
+      'four worker lanes and five task bars: the fifth task waits, then starts on the first worker that frees',
+    view: 'pools',
   },
   {
     file: '4a_subprocess_call.py',
     concept: 'subprocess.call',
-    watch: 'nslookup as a child (where it is missing, Python’s own FileNotFoundError)',
+    watch: 'the Popen call with its argv (where nslookup is missing, Python’s own FileNotFoundError)',
+    view: 'runs',
   },
   {
     file: '4b_subprocess_communicate.py',
     concept: 'Popen.communicate',
     watch: 'nslookup fed through its stdin (where it is missing, Python’s own FileNotFoundError)',
+    view: 'runs',
   },
   {
     file: '5_queue.py',
     concept: 'multiprocessing.Queue',
-    watch: 'the writer and the reader, the reader terminated at the end',
+    watch: 'A, B and C put by the writer and got by the reader, then the reader terminated by its parent',
+    view: 'queues',
   },
 ];
 
@@ -54,21 +68,21 @@ export function resolvePython(): Promise<string> {
 }
 
 /**
- * The seed programs themselves, unmodified: `python3 -u <file>` as a command run, with its
- * descendants tracked from /proc. They open in the System view, where the descendants
- * timeline sits beside the run's output.
+ * The seed programs themselves, unmodified: `python3 -u <file>` as a command run, seen from inside
+ * through the Python lens (its pools, queues, processes and signals) and from outside (its
+ * descendants sampled from /proc). Each opens where its picture is.
  */
-export const pythonOriginals: Example[] = originals.map(({ file, concept, watch }) => ({
+export const pythonOriginals: Example[] = originals.map(({ file, concept, watch, view }) => ({
   id: `python-${basename(file, '.py')
     .replace(/^\d+[ab]?_/, '')
     .replaceAll('_', '-')}`,
   title: `Python original · ${file}`,
   concept,
   summary:
-    `The unmodified seed program, run as python3 -u ${file}. Forkscope follows its process tree ` +
-    `(sampled 100 times a second from /proc) and draws each descendant as a lane: watch ${watch}.`,
+    `The unmodified seed program, run as python3 -u ${file}. The Python lens reports what its ` +
+    `multiprocessing and subprocess calls do, from inside it, without changing a line: watch ${watch}.`,
   pythonFile: file,
-  view: 'system',
+  view,
   start: async (engine, dirs) => {
     const run = await engine.launch({
       program: await resolvePython(),

@@ -14,6 +14,8 @@ export interface LaunchDraft {
   input: string;
   closeStdin: boolean;
   shell: boolean;
+  /** The Python lens for a Python program (off: the run is not watched from inside). */
+  lens: boolean;
   /** Seconds, empty for none. */
   timeout: string;
 }
@@ -28,6 +30,7 @@ export const emptyDraft: LaunchDraft = {
   input: '',
   closeStdin: true,
   shell: false,
+  lens: true,
   timeout: '',
 };
 
@@ -117,6 +120,7 @@ export function draftToParams(draft: LaunchDraft): Parsed<LaunchParams> {
     args: parseArgs(draft.args, draft.scriptAfterFlag),
     shell: draft.shell,
     closeStdin: draft.input !== '' && draft.closeStdin,
+    lens: draft.lens ? 'auto' : 'off',
   };
   if (draft.cwd.trim()) params.cwd = draft.cwd.trim();
   if (Object.keys(env.value).length > 0) params.env = env.value;
