@@ -34,7 +34,28 @@ _state = {
 # re-entrant (a signal handler may emit while its thread is sending) and taken around os.fork,
 # so a child never inherits it held.
 _lock = threading.RLock()
-_dumps = json.JSONEncoder(separators=(",", ":"), default=repr, ensure_ascii=False).encode
+_encode = json.JSONEncoder(separators=(",", ":"), default=repr, ensure_ascii=False).encode
+
+
+def _c_encoder():
+    """json's C encoder called directly: what JSONEncoder.encode does, without its Python layers."""
+    try:
+        from json.encoder import c_make_encoder, encode_basestring
+
+        if c_make_encoder is None:
+            return None
+        return c_make_encoder(None, repr, encode_basestring, None, ":", ",", False, False, False)
+    except Exception:
+        return None
+
+
+_c_encode = _c_encoder()
+
+
+def _dumps(event):
+    if _c_encode is not None:
+        return "".join(_c_encode(event, 0))
+    return _encode(event)
 
 
 def now_ms():
@@ -145,6 +166,31 @@ def _emit_locked(event, urgent):
             _flush_locked()
     except Exception:
         count_error()
+
+
+try:
+    from json.encoder import encode_basestring as _quote
+except Exception:  # pragma: no cover - every CPython has it
+    _quote = json.dumps
+
+
+def emit_item(kind, queue, item, blocked, urgent):
+    """A put/get/send/recv, the hottest event: one line formatted by hand, no dict, no encoder."""
+    if _state["off"]:
+        return
+    with _lock:
+        try:
+            if len(_state["pending"]) >= MAX_PENDING:
+                _state["lost"] += 1
+                return
+            _state["buf"].append(
+                '{"e":"%s","q":%d,"item":%s,"blocked":%r,"t":%r}'
+                % (kind, queue, _quote(item), float(blocked), time.time() * 1000.0)
+            )
+            if urgent or time.monotonic() - _state["last_flush"] >= FLUSH_EVERY or len(_state["buf"]) >= 512:
+                _flush_locked()
+        except Exception:
+            count_error()
 
 
 def flush_if_waiting():

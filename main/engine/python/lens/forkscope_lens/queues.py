@@ -6,10 +6,11 @@ plumbing (a pool's task and result queues) are marked internal and never reporte
 """
 
 import os
+import select
 import time
 
 from . import channel
-from .channel import emit
+from .channel import emit, emit_item
 from .patching import INTERNAL, in_internal, patcher, wrap
 from .preview import preview
 
@@ -84,29 +85,31 @@ def _would_block_on_put(queue):
 
 
 def _would_block_on_get(queue):
+    """Nothing to read yet. One poll object per queue: Connection.poll builds a selector per call."""
     try:
-        return not queue._poll()
+        poller = queue.__dict__.get("_forkscope_poller")
+        if poller is None:
+            poller = select.poll()
+            poller.register(queue._reader.fileno(), select.POLLIN)
+            queue._forkscope_poller = poller
+        return not poller.poll(0)
     except Exception:
         return False
 
 
-def _timed(queue, kind, op, would_block, report):
-    """Runs a put/get; a wait is told before it starts, then the put/get with how long it waited."""
+def _timed(queue, kind, waiting, call, *args, **kwargs):
+    """Runs a put/get/join; a wait is told before it starts. Returns (result, inode, blocked ms)."""
     inode = _announce(queue)
-    waiting = would_block()
+    if not waiting:
+        return call(*args, **kwargs), inode, 0.0
     started = time.monotonic()
-    if waiting:
-        emit({"e": "wait", "kind": kind, "what": "%s.%s" % (type(queue).__name__, kind), "q": inode}, urgent=True)
+    emit({"e": "wait", "kind": kind, "what": "%s.%s" % (type(queue).__name__, kind), "q": inode}, urgent=True)
     try:
-        with INTERNAL:
-            result = op()
+        result = call(*args, **kwargs)
     except BaseException as error:
-        if waiting:
-            emit({"e": "wait.end", "kind": kind, "q": inode, "outcome": type(error).__name__}, urgent=True)
+        emit({"e": "wait.end", "kind": kind, "q": inode, "outcome": type(error).__name__}, urgent=True)
         raise
-    blocked = (time.monotonic() - started) * 1000.0 if waiting else 0.0
-    report(inode, result, blocked, waiting)
-    return result
+    return result, inode, (time.monotonic() - started) * 1000.0
 
 
 @patcher("multiprocessing.queues")
@@ -125,33 +128,29 @@ def _patch_queues(module):
 
         return init_wrapper
 
+    # multiprocessing's queues take only their own locks here, which the lens never taps: no
+    # INTERNAL marking is needed on this hot path.
     def make_put(put):
         def put_wrapper(self, obj, *args, **kwargs):
             if not _watched(self):
-                with INTERNAL:
-                    return put(self, obj, *args, **kwargs)
-
-            def report(inode, _result, blocked, waited):
-                emit({"e": "put", "q": inode, "item": preview(obj), "blocked": blocked}, urgent=waited)
-
+                return put(self, obj, *args, **kwargs)
             block = args[0] if args else kwargs.get("block", True)
-            return _timed(self, "put", lambda: put(self, obj, *args, **kwargs),
-                          lambda: block and _would_block_on_put(self), report)
+            waiting = bool(block) and _would_block_on_put(self)
+            result, inode, blocked = _timed(self, "put", waiting, put, self, obj, *args, **kwargs)
+            emit_item("put", inode, preview(obj), blocked, waiting)
+            return result
 
         return put_wrapper
 
     def make_get(get):
         def get_wrapper(self, *args, **kwargs):
             if not _watched(self):
-                with INTERNAL:
-                    return get(self, *args, **kwargs)
-
-            def report(inode, item, blocked, waited):
-                emit({"e": "get", "q": inode, "item": preview(item), "blocked": blocked}, urgent=waited)
-
+                return get(self, *args, **kwargs)
             block = args[0] if args else kwargs.get("block", True)
-            return _timed(self, "get", lambda: get(self, *args, **kwargs),
-                          lambda: block and _would_block_on_get(self), report)
+            waiting = bool(block) and _would_block_on_get(self)
+            item, inode, blocked = _timed(self, "get", waiting, get, self, *args, **kwargs)
+            emit_item("get", inode, preview(item), blocked, waiting)
+            return item
 
         return get_wrapper
 
@@ -170,17 +169,14 @@ def _patch_queues(module):
                 with INTERNAL:
                     return join(self)
 
-            def report(inode, _result, _blocked, waited):
-                if waited:
-                    emit({"e": "wait.end", "kind": "join", "q": inode}, urgent=True)
-
-            def unfinished():
-                try:
-                    return not self._unfinished_tasks._semlock._is_zero()
-                except Exception:
-                    return True
-
-            return _timed(self, "join", lambda: join(self), unfinished, report)
+            try:
+                waiting = not self._unfinished_tasks._semlock._is_zero()
+            except Exception:
+                waiting = True
+            result, inode, _blocked = _timed(self, "join", waiting, join, self)
+            if waiting:
+                emit({"e": "wait.end", "kind": "join", "q": inode}, urgent=True)
+            return result
 
         return join_wrapper
 
