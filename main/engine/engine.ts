@@ -44,6 +44,11 @@ export interface EngineOptions {
 
 type Parsed<T, Defaults extends keyof T> = T & Required<Pick<T, Defaults>>;
 
+/** In a packaged app, files other programs read (Python reads the lens) are beside the asar archive. */
+function unpacked(path: string): string {
+  return path.replace(/app\.asar(?=[\\/])/, 'app.asar.unpacked');
+}
+
 /** The process engine: everything Forkscope starts goes through here. Pure Node: no Electron. */
 export class Engine {
   readonly registry: RunRegistry;
@@ -91,7 +96,7 @@ export class Engine {
     };
     this.system = createSystemMonitor(this);
     this.python = new PythonLens(
-      options.lensDir ?? join(options.childDir, '..', '..', 'main', 'engine', 'python', 'lens'),
+      options.lensDir ?? unpacked(join(options.childDir, '..', '..', 'main', 'engine', 'python', 'lens')),
       this.registry,
       this.queues,
       () => poolsOf(this),

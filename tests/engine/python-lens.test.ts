@@ -1,4 +1,6 @@
 import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LensDetail, PoolRecord, TaskSummary } from '../../contract';
@@ -285,6 +287,56 @@ describe.runIf(process.platform === 'linux')('the Python lens', () => {
     expect(on.stdout).toBe(off.stdout);
     expect(on.stdout).toBe('10000 333283335000');
     expect(on.pools[0]!.record.counts.done).toBe(on.pools[0]!.record.counts.total);
+  });
+
+  it('a Lock held by one process: the other is shown waiting in Lock.acquire, on the holder', async () => {
+    const record = await engine.launch({
+      program: python,
+      args: ['lock_wait.py'],
+      cwd: fixtures,
+      shell: false,
+      closeStdin: true,
+    });
+    try {
+      const waiting = await eventually(
+        () => {
+          const detail = engine.python.detail(record.id);
+          return detail.processes.find((process) => process.waiting?.what === 'Lock.acquire') ? detail : null;
+        },
+        10_000,
+        'a process waiting on the lock',
+      );
+      const holder = waiting.processes.find((process) => process.target === 'hold')!;
+      const waiter = waiting.processes.find((process) => process.target === 'wait_for')!;
+      expect(waiter.waiting).toMatchObject({ what: 'Lock.acquire', on: `pid ${holder.pid} (holds it)` });
+    } finally {
+      await engine.kill(record.id);
+    }
+  });
+
+  it('behind a pyenv-style shim (a sh script named python3 that execs the interpreter) the lens is on', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'forkscope-shim-'));
+    try {
+      const shim = join(dir, 'python3');
+      writeFileSync(shim, `#!/bin/sh\nreadlink -f "$0" >/dev/null\nexec "${python}" "$@"\n`);
+      chmodSync(shim, 0o755);
+      const record = await engine.launch({
+        program: shim,
+        args: ['map_many.py', '1000'],
+        cwd: fixtures,
+        shell: false,
+        closeStdin: true,
+      });
+      await engine.join(record.id, 30_000);
+      const status = (await eventually(
+        () => (engine.python.session(record.id)?.finished ? engine.python.status(record.id) : null),
+        10_000,
+      ))!;
+      expect(status.state).toBe('on');
+      expect(status.pools).toHaveLength(1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('says the lens is off when no Python process could connect, and the program runs unchanged', async () => {
