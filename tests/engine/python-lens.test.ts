@@ -146,21 +146,28 @@ describe.runIf(process.platform === 'linux')('the Python lens', () => {
     expect(started.endedAt!).toBeLessThanOrEqual(main.endedAt!);
   });
 
-  it('4a_subprocess_call.py: the Popen call with its argv, or the FileNotFoundError where nslookup is missing', async () => {
-    const ran = await runPython([join(seeds, '4a_subprocess_call.py')], { cwd: seeds });
-    const popen = ran.lens.processes.find((process) => process.via.startsWith('subprocess.Popen'))!;
-    expect(popen.argv).toEqual(['nslookup', 'www.python.org']);
-    const installed = (() => {
-      try {
-        execFileSync('sh', ['-c', 'command -v nslookup']);
-        return true;
-      } catch {
-        return false;
-      }
-    })();
-    if (installed) expect(popen.via).toBe('subprocess.Popen');
-    else expect(popen.error).toMatch(/^FileNotFoundError: /);
-  });
+  it.each([
+    ['4a_subprocess_call.py', ['nslookup', 'www.python.org']],
+    ['4b_subprocess_communicate.py', ['nslookup']],
+  ])(
+    '%s: the Popen call with its argv, or the FileNotFoundError where nslookup is missing',
+    async (file, argv) => {
+      const ran = await runPython([join(seeds, file)], { cwd: seeds });
+      const popen = ran.lens.processes.find((process) => process.via.startsWith('subprocess.Popen'))!;
+      expect(popen.argv).toEqual(argv);
+      expect(popen.starter).toBe(ran.lens.processes.find((process) => process.via === 'the program')!.pid);
+      const installed = (() => {
+        try {
+          execFileSync('sh', ['-c', 'command -v nslookup']);
+          return true;
+        } catch {
+          return false;
+        }
+      })();
+      if (installed) expect(popen.via).toBe('subprocess.Popen');
+      else expect(popen.error).toMatch(/^FileNotFoundError: /);
+    },
+  );
 
   it('ProcessPoolExecutor(max_workers=3), 8 tasks, one raising ValueError: 8 bars on 3 lanes, one failed with its traceback', async () => {
     const ran = await runPython(['executor_fail.py']);
