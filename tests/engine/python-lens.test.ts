@@ -305,14 +305,14 @@ describe.runIf(process.platform === 'linux')('the Python lens', () => {
       closeStdin: true,
     });
     try {
-      const waiting = await eventually(
+      const waiting = (await eventually(
         () => {
           const detail = engine.python.detail(record.id);
           return detail.processes.find((process) => process.waiting?.what === 'Lock.acquire') ? detail : null;
         },
         10_000,
         'a process waiting on the lock',
-      );
+      ))!;
       const holder = waiting.processes.find((process) => process.target === 'hold')!;
       const waiter = waiting.processes.find((process) => process.target === 'wait_for')!;
       expect(waiter.waiting).toMatchObject({ what: 'Lock.acquire', on: `pid ${holder.pid} (holds it)` });
