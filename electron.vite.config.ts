@@ -3,12 +3,16 @@ import { defineConfig } from 'electron-vite';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 import type { Plugin } from 'vite';
 
-/** The scripts the engine forks: in a packaged app they run from outside the asar archive. */
+/**
+ * The scripts the engine forks: in a packaged app they run from outside the asar archive. Each
+ * lives in the `child/` folder of its boundary; the built names are what the engine forks by
+ * (and what electron-builder.yml unpacks), so they stay as they are.
+ */
 const childEntries = {
-  'process-runner': resolve('main/engine/child/process-runner.ts'),
-  'spawn-helper': resolve('main/engine/child/spawn-helper.ts'),
-  'pool-worker': resolve('main/engine/child/pool-worker.ts'),
-  watchdog: resolve('main/engine/containment/watchdog.ts'),
+  'process-runner': resolve('main/engine/process/child/process-runner.ts'),
+  'spawn-helper': resolve('main/engine/spawn/child/spawn-helper.ts'),
+  'pool-worker': resolve('main/engine/pool/child/worker-main.ts'),
+  watchdog: resolve('main/engine/containment/child/watchdog.ts'),
 };
 const childSuffix = '?forkscope-child';
 

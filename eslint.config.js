@@ -28,4 +28,31 @@ export default ts.config(
     files: ['main/engine/**', 'contract/**', 'main/api/**', 'main/serve/**'],
     rules: { 'no-restricted-imports': ['error', { paths: ['electron'] }] },
   },
+  {
+    // A boundary's child/ folder runs inside a child process (its own build entry, its own copy of
+    // what it imports): it speaks its boundary's protocol and never pulls in the engine's side.
+    files: ['main/engine/*/child/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: ['electron'],
+          patterns: [
+            {
+              group: [
+                '**/engine',
+                '**/registry',
+                '**/api/**',
+                '**/broker/**',
+                '**/*-manager',
+                '**/*-engine',
+                '**/function-pool',
+              ],
+              message: 'Code in a child/ folder runs in the child: import only its protocol and helpers.',
+            },
+          ],
+        },
+      ],
+    },
+  },
 );

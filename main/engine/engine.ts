@@ -10,9 +10,9 @@ import {
   type ReadOutputResult,
   type RunRecord,
 } from '../../contract';
-import type { ChildCallMethod } from './child/runner-protocol';
+import type { ChildCallMethod } from './process/runner-protocol';
 import { Containment, type ContainmentInfo } from './containment/containment';
-import { forkModule, sendToChild, startProcess, type ForkContext } from './forked';
+import { forkModule, sendToChild, startProcess, type ForkContext } from './process/forked';
 import { defaultLogBudget, LogBudget } from './output/log-budget';
 import { RunRegistry, type Run } from './registry';
 import { FdBudget } from './spawn/fd-budget';

@@ -1,4 +1,4 @@
-/** Lines (JSON, one per line) the host writes to its watchdog's stdin (see watchdog.ts). */
+/** Lines (JSON, one per line) the host writes to its watchdog's stdin (see child/watchdog.ts). */
 export type ToWatchdog =
   /** The host's cgroup tree (null without cgroups) and the prefix of every marker it hands out. */
   | { t: 'init'; tree: string | null; markPrefix: string; host: number }

@@ -30,6 +30,12 @@ export const Frame = {
 
 export const headerBytes = 5;
 
+/** What a child's handle needs to reach the broker (it travels in the child's environment). */
+export interface BrokerAddress {
+  path: string;
+  secret: string;
+}
+
 /**
  * An item's bytes start with a tag: a string travels as its UTF-8 bytes (no JSON.stringify and
  * JSON.parse, which cost more than the copy for large strings, as pickle special-cases str);

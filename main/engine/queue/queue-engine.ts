@@ -10,7 +10,7 @@ import type {
   WaitGraph,
 } from '../../../contract/queues';
 import type { RunRegistry } from '../registry';
-import { QueueBroker } from './broker';
+import { QueueBroker } from './broker/broker';
 import type { BoundPipeHandle, BoundQueueHandle, PipeHandleRef, QueueHandleRef } from './handles';
 import { brokerPathEnv, brokerSecretEnv, isQueueHandle, mapHandles } from './handles';
 import { decodeItem, encodeItem } from './frames';

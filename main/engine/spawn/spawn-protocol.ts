@@ -1,4 +1,4 @@
-/** Messages between the engine and its spawn helper (main/engine/child/spawn-helper.ts). */
+/** Messages between the engine and its spawn helper (child/spawn-helper.ts, in this folder). */
 export interface SpawnRequest {
   op: 'spawn';
   id: number;

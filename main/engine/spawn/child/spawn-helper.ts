@@ -8,8 +8,8 @@
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import type { Socket } from 'node:net';
-import { markVar } from '../containment/marker';
-import type { SpawnReply, SpawnRequest } from '../spawn/spawn-protocol';
+import { markVar } from '../../containment/marker';
+import type { SpawnReply, SpawnRequest } from '../spawn-protocol';
 
 const send = (reply: SpawnReply, handle?: Socket) => process.send?.(reply, handle);
 

@@ -1,10 +1,10 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { access } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
-import { ForkscopeError, type ForkParams, type ProcessParams, type RunRecord } from '../../contract';
-import { isForkscopeMessage, type FromChild, type ToChild } from './child/runner-protocol';
-import type { Run, RunRegistry } from './registry';
-import { checkArgv, checkCwd, mergeEnv } from './validate';
+import { ForkscopeError, type ForkParams, type ProcessParams, type RunRecord } from '../../../contract';
+import { isForkscopeMessage, type FromChild, type ToChild } from './runner-protocol';
+import type { Run, RunRegistry } from '../registry';
+import { checkArgv, checkCwd, mergeEnv } from '../validate';
 
 export interface ForkContext {
   registry: RunRegistry;

@@ -1,4 +1,4 @@
-import type { ChildCallMethod, FromChild, ToChild } from './runner-protocol';
+import type { ChildCallMethod, FromChild, ToChild } from '../runner-protocol';
 
 /**
  * What a child forked by Forkscope can ask of the engine, as `globalThis.forkscope`:

@@ -1,13 +1,13 @@
 /**
  * A pool worker: runs function tasks one at a time, in the order they arrive, for as long as the
- * pool wants it. Tasks and results travel in batches over fd 3 (see pool/worker-protocol.ts), so
+ * pool wants it. Tasks and results travel in batches over fd 3 (see ../worker-protocol.ts), so
  * stdout and stderr stay the user's own; what a task prints between its start and its end is
  * counted here (newlines) so the engine can give each task its own lines of the worker's output.
  */
 import { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
-import { controlFd, splitLines, TaskMode, type FromWorker, type ToWorker } from '../pool/worker-protocol';
+import { controlFd, splitLines, TaskMode, type FromWorker, type ToWorker } from '../worker-protocol';
 
 type Fn = (...args: unknown[]) => unknown;
 

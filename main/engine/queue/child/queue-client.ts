@@ -9,8 +9,16 @@
  * travel as JSON text the broker never parses.
  */
 import { connect, type Socket } from 'node:net';
-import { decodeItem, Frame, FrameWriter, ItemTag, maxItemBytes, SlabReader, slabPool } from '../queue/frames';
-import type { BrokerAddress } from '../queue/broker';
+import {
+  decodeItem,
+  Frame,
+  FrameWriter,
+  ItemTag,
+  maxItemBytes,
+  SlabReader,
+  slabPool,
+  type BrokerAddress,
+} from '../frames';
 import {
   brokerPathEnv,
   brokerSecretEnv,
@@ -19,7 +27,7 @@ import {
   mapHandles,
   type BoundPipeHandle,
   type BoundQueueHandle,
-} from '../queue/handles';
+} from '../handles';
 
 export interface BlockOptions {
   /** Wait for an item (get) or for room (put); false raises Empty/Full at once. Default true. */

@@ -5,8 +5,8 @@
  */
 import { pathToFileURL } from 'node:url';
 import { installChildApi } from './forkscope-global';
-import { bindQueueHandles, flushQueueClients } from './queue-client';
-import type { FromChild, ToChild } from './runner-protocol';
+import { bindQueueHandles, flushQueueClients } from '../../queue/child/queue-client';
+import type { FromChild, ToChild } from '../runner-protocol';
 
 function report(message: FromChild): Promise<void> {
   return new Promise((resolve) => {

@@ -9,10 +9,10 @@
  */
 import { rmSync } from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
-import { readStat } from '../system/proc-reader';
-import { populated, removeCgroup, signalCgroup } from './cgroups';
-import { markedPids, signalMarked } from './marker';
-import type { ToWatchdog } from './watchdog-protocol';
+import { readStat } from '../../system/proc-reader';
+import { populated, removeCgroup, signalCgroup } from '../cgroups';
+import { markedPids, signalMarked } from '../marker';
+import type { ToWatchdog } from '../watchdog-protocol';
 
 let tree: string | null = null;
 let markPrefix: string | null = null;

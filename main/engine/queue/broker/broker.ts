@@ -2,22 +2,24 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server, Socket, type SocketConstructorOpts } from 'node:net';
 import { join } from 'node:path';
-import { ForkscopeError } from '../../../contract/errors';
-import { ownTempDir, releaseTempDir, tempDirPrefix } from '../containment/temp-dirs';
-import { Frame, FrameReader, FrameWriter, headerBytes, SlabReader, type OnFrame } from './frames';
-import type { BrokeredQueue, Holder } from './queue';
+import { ForkscopeError } from '../../../../contract/errors';
+import { ownTempDir, releaseTempDir, tempDirPrefix } from '../../containment/temp-dirs';
+import {
+  Frame,
+  FrameReader,
+  FrameWriter,
+  headerBytes,
+  SlabReader,
+  type BrokerAddress,
+  type OnFrame,
+} from '../frames';
+import type { BrokeredQueue, Holder } from '../queue';
 
 export interface BrokerHooks {
   queueByRef(ref: number): BrokeredQueue | undefined;
   /** The actor (a run, or a bare pid) behind a connecting child. */
   actorForPid(pid: number): number;
   holderGone(holder: Holder): void;
-}
-
-/** What a child's handle needs to reach the broker. */
-export interface BrokerAddress {
-  path: string;
-  secret: string;
 }
 
 /**
