@@ -38,7 +38,7 @@ async function runOriginal(
 }
 
 describe.runIf(process.platform === 'linux')('descendants of the Python originals', () => {
-  it('lists the originals under Examples, to open in the System view', () => {
+  it('lists the originals under Examples, each opening where its picture is', () => {
     const originals = listExamples(dirs).filter((example) => example.title.startsWith('Python original'));
     expect(originals.map((example) => example.id)).toEqual([
       'python-fork',
@@ -48,7 +48,14 @@ describe.runIf(process.platform === 'linux')('descendants of the Python original
       'python-subprocess-communicate',
       'python-queue',
     ]);
-    expect(originals.every((example) => example.view === 'system')).toBe(true);
+    expect(originals.map((example) => example.view)).toEqual([
+      'runs',
+      'runs',
+      'pools',
+      'runs',
+      'runs',
+      'queues',
+    ]);
   });
 
   it('python3 -u 3_pool.py: four worker lanes that start after the parent and end before it', async () => {
