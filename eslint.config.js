@@ -3,6 +3,11 @@ import ts from 'typescript-eslint';
 import svelte from 'eslint-plugin-svelte';
 import globals from 'globals';
 
+const noElectron = {
+  name: 'electron',
+  message: 'Only main/electron/ and preload/ import Electron: this code also runs in plain Node.',
+};
+
 export default ts.config(
   { ignores: ['out/', 'dist/', 'node_modules/', 'test-results/', 'playwright-report/'] },
   js.configs.recommended,
@@ -23,10 +28,71 @@ export default ts.config(
     files: ['main/engine/examples/programs/**'],
     languageOptions: { globals: { forkscope: 'readonly' } },
   },
+  // Layers keep to their side (ARCHITECTURE.md, "Layout"); tests/unit/layers.test.ts proves these rules exist.
+  // In a flat config a later block replaces a rule's options, so each block lists every ban its files obey.
   {
-    // The engine runs in plain Node (serve mode, tests): Electron must never leak into it.
-    files: ['main/engine/**', 'contract/**', 'main/api/**', 'main/serve/**'],
-    rules: { 'no-restricted-imports': ['error', { paths: ['electron'] }] },
+    // The api layer and serve mode run in plain Node (serve mode, tests): Electron must never leak into them.
+    files: ['main/api/**', 'main/serve/**'],
+    rules: { 'no-restricted-imports': ['error', { paths: [noElectron] }] },
+  },
+  {
+    // The engine knows nothing of who drives it: no Electron, api layer, transport, recording or command line.
+    files: ['main/engine/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [noElectron],
+          patterns: [
+            {
+              regex: String.raw`^(\.\./)+(api|serve|electron|recording|cli)(/|$)`,
+              message:
+                'The engine never imports the layers above it (main/api, the transports, recording, cli).',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // The contract is shared by every runtime: it imports zod and its own files, nothing else of ours.
+    files: ['contract/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [noElectron],
+          patterns: [
+            { regex: String.raw`^\.\./`, message: 'contract/ imports nothing of ours outside contract/.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // The renderer is browser code: it reaches the engine only through contract/ and its transport.
+    files: ['renderer/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: 'electron',
+              message: 'The renderer is browser code: it talks through the contract client.',
+            },
+          ],
+          patterns: [
+            {
+              regex: String.raw`(^|/)main/`,
+              message:
+                'The renderer never imports main/: it calls the engine through contract/ and its transport.',
+            },
+            { regex: '^node:', message: 'The renderer is browser code: no Node modules.' },
+          ],
+        },
+      ],
+    },
   },
   {
     // A boundary's child/ folder runs inside a child process (its own build entry, its own copy of
