@@ -61,7 +61,10 @@ export const runRecord = z.object({
   kind: runKind,
   label: z.string(),
   pid: z.number().int().nullable(),
+  /** The OS parent: Forkscope's spawn helper for commands, Forkscope itself for forks, Processes and pool workers. */
   ppid: z.number().int().nullable(),
+  /** What the OS parent is ("spawn helper", "Forkscope"), to show beside the logical parent (`parentId`). */
+  ppidName: z.string().nullable().optional(),
   /** The run that asked for this one (a Process started from another Process, a pool's worker…). */
   parentId: runId.nullable(),
   argv: z.array(z.string()),

@@ -66,6 +66,51 @@ export const systemDiff = z.object({
 });
 export type SystemDiff = z.infer<typeof systemDiff>;
 
+/** What a process waits for, as a category: the lane's colour. */
+export const processWaitKind = z.enum([
+  'running',
+  /** waitpid / wait4 / waitid, Process.join, Popen.wait. */
+  'child',
+  /** read/recv on a pipe, socket or terminal; Queue.get. */
+  'read',
+  /** write/send (the pipe is full); Queue.put on a full queue. */
+  'write',
+  /** poll, select, epoll: several descriptors at once (an event loop). */
+  'poll',
+  /** futex, flock, a semaphore: a lock. */
+  'lock',
+  /** nanosleep, clock_nanosleep. */
+  'sleep',
+  /** pause, sigsuspend, sigtimedwait. */
+  'signal',
+  /** uninterruptible: disk or device. */
+  'disk',
+  /** SIGSTOP, job control or a debugger. */
+  'stopped',
+  'zombie',
+  'other',
+]);
+export type ProcessWaitKind = z.infer<typeof processWaitKind>;
+
+/** Why a process waits, in the kernel's own words (Linux) — or the Python lens's, where it knows more. */
+export const waitInfo = z.object({
+  kind: processWaitKind,
+  /** In words: "waiting to read from a pipe (fd 3 ← pid 4567)". */
+  text: z.string(),
+  state: processState,
+  /** /proc/PID/wchan: the kernel function it sleeps in; null where not readable. */
+  wchan: z.string().nullable(),
+  /** The current system call's name (or number), from /proc/PID/syscall; null when running or unreadable. */
+  syscall: z.string().nullable(),
+  /** The top of /proc/PID/stack where readable (details only). */
+  stack: z.array(z.string()).nullable(),
+  /** `kernel` (/proc) or `python` (the Python lens: Queue.get, Process.join…). */
+  source: z.enum(['kernel', 'python']),
+  /** Epoch ms since when it has waited like this (as far as seen). */
+  since: z.number(),
+});
+export type WaitInfo = z.infer<typeof waitInfo>;
+
 export const processDetails = z.object({
   pid: z.number().int(),
   ppid: z.number().int(),
@@ -91,6 +136,8 @@ export const processDetails = z.object({
   runId: runId.nullable(),
   /** The most recent samples (oldest first), one per snapshot: CPU % and resident bytes. */
   history: z.object({ t: z.array(z.number()), cpu: z.array(z.number()), memory: z.array(z.number()) }),
+  /** Why it waits (Linux; the Python lens's answer where it knows more); null elsewhere. */
+  why: waitInfo.nullable().default(null),
 });
 export type ProcessDetails = z.infer<typeof processDetails>;
 
@@ -114,21 +161,43 @@ export const killResult = z.object({
 });
 export type KillResult = z.infer<typeof killResult>;
 
+/** Who asked for a process, where that is not its OS parent. */
+export const logicalParent = z.object({
+  pid: z.number().int().nullable(),
+  runId: runId.nullable(),
+  /** "run r3 (label)", "pid 4567 (Process.start)", "Forkscope (launch form or API)". */
+  label: z.string(),
+});
+export type LogicalParent = z.infer<typeof logicalParent>;
+
 export const descendantLane = z.object({
   pid: z.number().int(),
+  /** The OS parent, as the kernel says. */
   ppid: z.number().int(),
   name: z.string(),
   cmd: z.string(),
   /** Epoch ms, from the kernel's start time. */
   start: z.number(),
-  /** Epoch ms of the first sample that found it gone (or a zombie); null while it lives. */
+  /** Epoch ms of the first sample that found it exited (a zombie, or gone); null while it lives. */
   end: z.number().nullable(),
   /** The run's own process (the root of the tree). */
   root: z.boolean(),
   /** How far below the root: 0 for the root, 1 for its children… */
   depth: z.number().int(),
-  /** It ended as a zombie nobody reaped (yet). */
+  /** Its exit was not collected (reaped) by its parent for longer than a moment (250 ms). */
   zombie: z.boolean(),
+  /** Epoch ms of the first sample that found it gone after it was seen as a zombie; null when not seen. */
+  reaped: z.number().nullable().default(null),
+  /** The programs this pid ran before it exec'd the current one (a shim, `sh -c`, `env`), oldest first. */
+  execs: z.array(z.object({ name: z.string(), cmd: z.string(), until: z.number() })).default([]),
+  /** A short-lived helper of a process that then exec'd another program (a shim's readlink): folded. */
+  folded: z.boolean().default(false),
+  /** Who asked for it, where that differs from the OS parent (a run, a Python Process.start). */
+  logicalParent: logicalParent.nullable().default(null),
+  /** Why it waits now (or last waited, once ended). */
+  why: waitInfo.nullable().default(null),
+  /** What it waited for over time: one entry per change (the lane's colours), oldest first. */
+  waits: z.array(z.object({ t: z.number(), kind: processWaitKind })).default([]),
 });
 export type DescendantLane = z.infer<typeof descendantLane>;
 
@@ -173,7 +242,7 @@ export const systemMethods = {
     killResult,
   ),
   'system.track': method(
-    'Watch a run’s descendants (≥ 10 samples a second) and keep each one’s lane: start, end, command.',
+    'Watch a run’s descendants (every run is watched from its start; this is for a run started before) and keep each one’s lane.',
     byRun,
     descendantsInfo,
   ),
@@ -189,7 +258,7 @@ export const systemEvents = {
   'system.diff': event('What changed since the previous snapshot: rows added, removed, changed.', systemDiff),
   'system.settings': event('The refresh interval or pause changed.', systemSettings),
   'system.lanes': event(
-    'Descendant lanes of a tracked run that started or ended since the last event.',
+    'Descendant lanes of a run that started, changed (exec, wait) or ended since the last event.',
     z.object({
       runId,
       rootPid: z.number().int().nullable(),

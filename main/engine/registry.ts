@@ -107,7 +107,11 @@ export class Run {
     this.registry.emit('run', this.snapshot());
   }
 
-  started(pid: number, stdin: Writable | null): void {
+  /**
+   * Its first process is running. `parent` is its OS parent where that is not Forkscope's own
+   * process (a command's is the spawn helper, which forked it).
+   */
+  started(pid: number, stdin: Writable | null, parent?: { pid: number; name: string }): void {
     // First of all: a fork is moved into the run's cgroup before anything else happens.
     this.registry.containment.placed(this.slot, pid);
     // A launch that was under way when shutdown began must not outlive it.
@@ -118,7 +122,12 @@ export class Run {
       stdin.on('error', () => this.update({ stdinOpen: false }));
       stdin.once('close', () => this.record.stdinOpen && this.update({ stdinOpen: false }));
     }
-    this.update({ pid, ppid: process.pid, stdinOpen: stdin !== null });
+    this.update({
+      pid,
+      ppid: parent?.pid ?? process.pid,
+      ppidName: parent?.name ?? 'Forkscope',
+      stdinOpen: stdin !== null,
+    });
   }
 
   /** The run could not start: it stays in the list with the reason. */

@@ -111,7 +111,13 @@ export async function launchCommand(
     return run.snapshot();
   }
 
-  run.started(child.pid, child.stdin);
+  // Its OS parent is the spawn helper that forked it, not this process.
+  const helper = spawner.pid;
+  run.started(
+    child.pid,
+    child.stdin,
+    helper !== undefined ? { pid: helper, name: 'spawn helper' } : undefined,
+  );
   const drained = Promise.all([
     run.capture.attach('stdout', child.stdout),
     run.capture.attach('stderr', child.stderr),

@@ -9,17 +9,27 @@ import {
   type SystemSnapshot,
 } from '../../../contract';
 import type { RunRegistry } from '../registry';
-import { DescendantTracker, type LanesEvent } from './descendants';
+import type { PythonLens } from '../python/python-lens';
+import { DescendantTracker, type LanesEvent, type TrackedRunSource } from './descendants';
 import { diffRows } from './diff';
 import { safeKill, type KillRequest } from './kill';
 import { ProcessLister, type Listing } from './lister';
 import { markOwnership, type OwnPids } from './ownership';
-import { clockTicksPerSecond, hasProc, readCmdline, readLink, readStat, startTimeMs } from './proc-reader';
+import {
+  clockTicksPerSecond,
+  hasProc,
+  listPids,
+  readCmdline,
+  readLink,
+  readStat,
+  startTimeMs,
+} from './proc-reader';
+import { describeWait, fromPython } from './waits';
 
-export interface SystemSource {
+export interface SystemSource extends Omit<TrackedRunSource, 'lookup'> {
   /** Forkscope's own pids and each live run's pid, asked for at every snapshot. */
   ownPids(): OwnPids;
-  lookupRun(runId: string): { pid: number | null; label: string } | null;
+  lookupRun: TrackedRunSource['lookup'];
 }
 
 export interface SystemEvents {
@@ -77,7 +87,11 @@ export class SystemMonitor extends EventEmitter<SystemEvents> {
     this.lister = new ProcessLister(options);
     this.killLister = new ProcessLister(options);
     this.tracker = new DescendantTracker(
-      { lookup: (runId) => source.lookupRun(runId) },
+      {
+        lookup: (runId) => source.lookupRun(runId),
+        pythonWaits: source.pythonWaits && ((runId) => source.pythonWaits!(runId)),
+        pythonStarters: source.pythonStarters && ((runId) => source.pythonStarters!(runId)),
+      },
       { intervalMs: options.trackIntervalMs },
     );
     this.tracker.on('lanes', (event) => this.emit('lanes', event));
@@ -221,6 +235,7 @@ export class SystemMonitor extends EventEmitter<SystemEvents> {
         own: row.own,
         runId: row.runId,
         history: this.historyOf(row.key),
+        why: null,
       };
     }
     const stat = readStat(pid);
@@ -255,7 +270,15 @@ export class SystemMonitor extends EventEmitter<SystemEvents> {
       own: mark?.own ?? null,
       runId: mark?.runId ?? null,
       history: this.historyOf(key),
+      why: this.why(pid, mark?.runId ?? null),
     };
+  }
+
+  /** Why it waits: the kernel's answer (the other end of a pipe searched among every process), or the lens's. */
+  private why(pid: number, runId: string | null): ProcessDetails['why'] {
+    const kernel = describeWait(pid, { stack: true, peers: () => listPids() });
+    const python = runId ? this.source.pythonWaits?.(runId)?.find((wait) => wait.pid === pid) : undefined;
+    return python ? fromPython(python, kernel) : kernel;
   }
 
   private historyOf(key: string): History {
@@ -284,12 +307,17 @@ export class SystemMonitor extends EventEmitter<SystemEvents> {
   }
 }
 
-/** The engine's monitor: Forkscope's own pids are the host process, the helpers and each live run. */
+/**
+ * The engine's monitor: Forkscope's own pids are the host process, the helpers and each live run.
+ * Every run's process tree is followed from the moment its first process started.
+ */
 export function createSystemMonitor(engine: {
   readonly registry: RunRegistry;
   readonly helperPids: number[];
+  /** Made after the monitor: read when asked. */
+  readonly python?: PythonLens;
 }): SystemMonitor {
-  return new SystemMonitor({
+  const monitor = new SystemMonitor({
     ownPids: () => ({
       self: process.pid,
       helpers: engine.helperPids,
@@ -300,7 +328,30 @@ export function createSystemMonitor(engine: {
     }),
     lookupRun: (runId) => {
       const run = engine.registry.all().find((candidate) => candidate.id === runId);
-      return run ? { pid: run.pid, label: run.snapshot().label } : null;
+      if (!run) return null;
+      const record = run.snapshot();
+      return { pid: run.pid, label: record.label, parentId: record.parentId };
+    },
+    pythonWaits: (runId) => engine.python?.session(runId)?.waits() ?? null,
+    pythonStarters: (runId) => {
+      const session = engine.python?.session(runId);
+      if (!session) return null;
+      return new Map(
+        session
+          .detail()
+          .processes.flatMap((process) =>
+            process.starter !== null
+              ? [[process.pid, { starter: process.starter, via: process.via }] as const]
+              : [],
+          ),
+      );
     },
   });
+  engine.registry.on('run', (record) => {
+    if (record.pid === null) return;
+    if (record.endedAt === null) {
+      if (!monitor.tracker.isKnown(record.id)) monitor.tracker.track(record.id);
+    } else monitor.tracker.runEnded(record.id);
+  });
+  return monitor;
 }

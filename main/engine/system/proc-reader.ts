@@ -44,6 +44,8 @@ export interface ProcStat {
   /** Clock ticks after boot. */
   startTicks: number;
   rssPages: number;
+  /** Where the program's text starts (field 26): changes on every exec; 0 where not allowed to see. */
+  startCode: number;
 }
 
 /** Parses /proc/<pid>/stat; the name sits in parentheses and may itself hold spaces and parentheses. */
@@ -65,6 +67,7 @@ export function parseStat(text: string): ProcStat | null {
     threads: field(20),
     startTicks: field(22),
     rssPages: field(24),
+    startCode: field(26),
   };
 }
 
@@ -150,5 +153,37 @@ export const hasProc: boolean = (() => {
     return statSync('/proc/self/stat').isFile();
   } catch {
     return false;
+  }
+})();
+
+/** A small /proc file as text (latin1), or null when it cannot be read. */
+export function readProcText(path: string): string | null {
+  const length = readSmall(path);
+  return length === null ? null : buffer.toString('latin1', 0, length);
+}
+
+/** The thread group (process) a task id belongs to: a thread's id reads like a pid in /proc. */
+export function readTgid(pid: number): number | null {
+  const text = readProcText(`/proc/${pid}/status`);
+  const match = text ? /\nTgid:\s*(\d+)/.exec(text) : null;
+  return match ? Number(match[1]) : null;
+}
+
+/**
+ * The last pid the kernel handed out in our pid namespace (/proc/loadavg's fifth field): what was
+ * born since the previous look lies between the two values, so a sampler need not list /proc.
+ */
+export function readLastPid(): number | null {
+  const text = readProcText('/proc/loadavg');
+  if (!text) return null;
+  const value = Number(text.trim().split(' ')[4]);
+  return Number.isInteger(value) ? value : null;
+}
+
+export const pidMax: number = (() => {
+  try {
+    return Number(readFileSync('/proc/sys/kernel/pid_max', 'latin1').trim()) || 4_194_304;
+  } catch {
+    return 4_194_304;
   }
 })();
