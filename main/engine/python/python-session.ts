@@ -500,7 +500,7 @@ export class PythonSession extends EventEmitter<{ changed: [] }> {
       queues: [
         ...[...this.queues.values()].map((queue) => queue.id),
         ...this.pipes.flatMap((pipe) => pipe.queues.map((queue) => queue.id)),
-      ],
+      ].sort((a, b) => Number(a.slice(1)) - Number(b.slice(1))),
       unseen: this.unseen(),
     };
   }
