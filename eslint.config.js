@@ -8,6 +8,12 @@ const noElectron = {
   message: 'Only main/electron/ and preload/ import Electron: this code also runs in plain Node.',
 };
 
+/** The engine, child/ folders included, never imports the layers above it. */
+const engineAbove = {
+  regex: String.raw`^(\.\./)+(api|serve|electron|recording|cli)(/|$)`,
+  message: 'The engine never imports the layers above it (main/api, the transports, recording, cli).',
+};
+
 export default ts.config(
   { ignores: ['out/', 'dist/', 'node_modules/', 'test-results/', 'playwright-report/'] },
   js.configs.recommended,
@@ -43,13 +49,7 @@ export default ts.config(
         'error',
         {
           paths: [noElectron],
-          patterns: [
-            {
-              regex: String.raw`^(\.\./)+(api|serve|electron|recording|cli)(/|$)`,
-              message:
-                'The engine never imports the layers above it (main/api, the transports, recording, cli).',
-            },
-          ],
+          patterns: [engineAbove],
         },
       ],
     },
@@ -96,19 +96,20 @@ export default ts.config(
   },
   {
     // A boundary's child/ folder runs inside a child process (its own build entry, its own copy of
-    // what it imports): it speaks its boundary's protocol and never pulls in the engine's side.
+    // what it imports): it speaks its boundary's protocol and never pulls in the engine's side
+    // (ARCHITECTURE.md, the map of the boundaries). The engine's bans hold here too.
     files: ['main/engine/*/child/**'],
     rules: {
       'no-restricted-imports': [
         'error',
         {
-          paths: ['electron'],
+          paths: [noElectron],
           patterns: [
+            engineAbove,
             {
               group: [
                 '**/engine',
                 '**/registry',
-                '**/api/**',
                 '**/broker/**',
                 '**/*-manager',
                 '**/*-engine',

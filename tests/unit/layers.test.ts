@@ -51,6 +51,33 @@ describe('each layer imports only what its runtime allows', () => {
     ).toHaveLength(1);
   });
 
+  it('code in a child/ folder importing the engine side or the layers above fails lint', async () => {
+    expect(
+      await importErrors(
+        'main/engine/pool/child/probe.ts',
+        `import { PoolManager as probe } from '../pool-manager';`,
+      ),
+    ).toEqual([expect.stringContaining('Code in a child/ folder runs in the child')]);
+    expect(
+      await importErrors(
+        'main/engine/queue/child/probe.ts',
+        `import { QueueBroker as probe } from '../broker/broker';`,
+      ),
+    ).toHaveLength(1);
+    expect(
+      await importErrors(
+        'main/engine/spawn/child/probe.ts',
+        `import { createHost as probe } from '../../../api/host';`,
+      ),
+    ).toEqual([expect.stringContaining('The engine never imports the layers above it')]);
+    expect(
+      await importErrors(
+        'main/engine/pool/child/probe.ts',
+        `import { TaskMode as probe } from '../worker-protocol';`,
+      ),
+    ).toEqual([]);
+  });
+
   it('contract/ importing anything of ours outside it fails lint', async () => {
     expect(
       await importErrors('contract/probe.ts', `import { Engine as probe } from '../main/engine/engine';`),

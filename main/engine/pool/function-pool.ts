@@ -188,7 +188,7 @@ export class FunctionPool extends PoolBase {
     this.workers.push(worker);
     this.active.add(worker);
     const init = this.opts.initializer ? this.resolveTarget(this.opts.initializer).resolved : null;
-    worker.send(['i', init, this.opts.initargs ?? []]);
+    worker.send({ type: 'init', initializer: init, initargs: this.opts.initargs ?? [] });
     worker.flush();
     this.markDirty();
     return worker;
@@ -196,24 +196,24 @@ export class FunctionPool extends PoolBase {
 
   private onMessages(worker: PoolWorker, batch: FromWorker[]): void {
     for (const message of batch) {
-      switch (message[0]) {
-        case 'r':
-        case 'e':
+      switch (message.type) {
+        case 'result':
+        case 'error':
           this.onResult(worker, message);
           break;
         case 'ready':
           worker.state = 'ready';
           worker.wasReady = true;
-          worker.outLines = message[2];
-          worker.errLines = message[3];
+          worker.outLines = message.outLines;
+          worker.errLines = message.errLines;
           this.startCrashes = 0;
           this.markDirty();
           break;
-        case 'initfail':
-          worker.initFailure = { name: message[1], message: message[2], stack: message[3] };
+        case 'init-failed':
+          worker.initFailure = { name: message.name, message: message.message, stack: message.stack };
           break;
-        case 'back':
-          this.takeBack(worker, message[1]);
+        case 'given-back':
+          this.takeBack(worker, message.taskIds);
           break;
       }
     }
@@ -221,24 +221,24 @@ export class FunctionPool extends PoolBase {
     this.maybeFinish();
   }
 
-  private onResult(worker: PoolWorker, message: Extract<FromWorker, ['r' | 'e', ...unknown[]]>): void {
+  private onResult(worker: PoolWorker, message: Extract<FromWorker, { type: 'result' | 'error' }>): void {
     const task = worker.inflight.shift();
-    if (!task || task.id !== message[1]) return;
-    const [kind, , t0, t1, out, err] = message;
+    if (!task || task.id !== message.taskId) return;
+    const { t0, t1 } = message;
     task.startedAt = t0;
     task.endedAt = t1;
-    task.outTo = worker.outLines = out;
-    task.errTo = worker.errLines = err;
+    task.outTo = worker.outLines = message.outLines;
+    task.errTo = worker.errLines = message.errLines;
     worker.tasksDone++;
     this.measure(task.targetIndex, t1 - t0);
     if (worker.timer) clearTimeout(worker.timer);
     worker.timer = null;
-    if (kind === 'r') {
-      task.result = message[6];
+    if (message.type === 'result') {
+      task.result = message.value;
       this.settle(task, 'done');
     } else {
-      const [, , , , , , name, text, stack] = message;
-      this.settle(task, 'failed', { code: 'task-failed', name, message: text, stack });
+      const { name, stack } = message;
+      this.settle(task, 'failed', { code: 'task-failed', name, message: message.message, stack });
     }
     const next = worker.inflight[0];
     if (next) this.begin(worker, next, t1);
@@ -438,7 +438,7 @@ export class FunctionPool extends PoolBase {
     const max = this.opts.maxTasksPerChild;
     if (max !== undefined && worker.assigned >= max && !worker.retiring) {
       worker.retiring = true;
-      worker.send(['x']);
+      worker.send({ type: 'retire' });
     }
   }
 
@@ -490,7 +490,7 @@ export class FunctionPool extends PoolBase {
     for (const holder of holders) {
       if (idle-- <= 0) break;
       holder.recalling = true;
-      holder.send(['u']);
+      holder.send({ type: 'give-back' });
       holder.flush();
     }
   }
@@ -498,9 +498,15 @@ export class FunctionPool extends PoolBase {
   private assign(worker: PoolWorker, task: Task): void {
     if (!worker.definedTargets.has(task.targetIndex)) {
       worker.definedTargets.add(task.targetIndex);
-      worker.send(['d', task.targetIndex, task.target]);
+      worker.send({ type: 'define', index: task.targetIndex, target: task.target });
     }
-    worker.send(['t', task.id, task.targetIndex, task.mode, task.payload]);
+    worker.send({
+      type: 'task',
+      taskId: task.id,
+      targetIndex: task.targetIndex,
+      mode: task.mode,
+      payload: task.payload,
+    });
     worker.inflight.push(task);
     worker.assigned++;
     task.lane = worker.lane;
@@ -515,7 +521,7 @@ export class FunctionPool extends PoolBase {
       for (const worker of this.active) {
         if (worker.state === 'ready' && !worker.retiring) {
           worker.retiring = true;
-          worker.send(['x']);
+          worker.send({ type: 'retire' });
           worker.flush();
         }
       }

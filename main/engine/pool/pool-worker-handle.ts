@@ -3,7 +3,16 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { Socket } from 'node:net';
 import type { Run, RunRegistry } from '../registry';
 import type { Task } from './task';
-import { splitLines, type FromWorker, type ToWorker } from './worker-protocol';
+import {
+  decodeFromWorker,
+  encodeBatch,
+  encodeToWorker,
+  readBatch,
+  splitLines,
+  type FromWorker,
+  type ToWorker,
+  type WireMessage,
+} from './worker-protocol';
 
 export interface WorkerEvents {
   onMessages(worker: PoolWorker, batch: FromWorker[]): void;
@@ -33,7 +42,7 @@ export class PoolWorker {
   state: 'starting' | 'ready' | 'exited' = 'starting';
   wasReady = false;
   inflight: Task[] = [];
-  /** Asked to give back its unstarted tasks ('u'), answer ('back') not yet here. */
+  /** Asked to give back its unstarted tasks ('give-back'), answer ('given-back') not yet here. */
   recalling = false;
   assigned = 0;
   tasksDone = 0;
@@ -49,7 +58,7 @@ export class PoolWorker {
   outLines = 0;
   errLines = 0;
   readonly definedTargets = new Set<number>();
-  private outbox: ToWorker[] = [];
+  private outbox: WireMessage[] = [];
   private readonly control: Socket | null;
 
   constructor(options: WorkerSpawn, events: WorkerEvents) {
@@ -93,7 +102,7 @@ export class PoolWorker {
         splitLines((line) => {
           let messages: FromWorker[];
           try {
-            messages = JSON.parse(line) as FromWorker[];
+            messages = readBatch(line).map(decodeFromWorker);
           } catch {
             // Task code that writes to fd 3 itself breaks the channel: the worker cannot be
             // trusted any more; its exit fails its tasks as any death does.
@@ -138,12 +147,12 @@ export class PoolWorker {
   }
 
   send(message: ToWorker): void {
-    this.outbox.push(message);
+    this.outbox.push(encodeToWorker(message));
   }
 
   flush(): void {
     if (this.outbox.length === 0) return;
-    const line = JSON.stringify(this.outbox) + '\n';
+    const line = encodeBatch(this.outbox);
     this.outbox = [];
     if (this.control && !this.control.destroyed) this.control.write(line);
   }

@@ -8,35 +8,168 @@
 export const TaskMode = { Call: 0, Map: 1, Star: 2 } as const;
 export type TaskMode = (typeof TaskMode)[keyof typeof TaskMode];
 
+/** Engine → worker, decoded. */
 export type ToWorker =
   /** Start: run the initializer (if any) once, then say ready. */
-  | ['i', initializer: string | null, initargs: unknown[]]
+  | { type: 'init'; initializer: string | null; initargs: unknown[] }
   /** Define target number `index` once per worker, so tasks carry a small number, not a path. */
-  | ['d', index: number, target: string]
-  | ['t', taskId: number, targetIndex: number, mode: TaskMode, payload: unknown[]]
+  | { type: 'define'; index: number; target: string }
+  | { type: 'task'; taskId: number; targetIndex: number; mode: TaskMode; payload: unknown[] }
   /** Exit once the tasks already sent are done (close, maxTasksPerChild). */
-  | ['x']
-  /** Give back the tasks held but not started (another worker is idle): answered by 'back'. */
-  | ['u'];
+  | { type: 'retire' }
+  /** Give back the tasks held but not started (another worker is idle): answered by 'given-back'. */
+  | { type: 'give-back' };
 
-/** Line counts are cumulative newlines written to stdout/stderr: a task owns the lines between its start and end. */
+/** Where a task ended, in the worker's clock, and the worker's line counts at its end. */
+export interface TaskEnd {
+  taskId: number;
+  t0: number;
+  t1: number;
+  outLines: number;
+  errLines: number;
+}
+
+export interface ErrorParts {
+  name: string;
+  message: string;
+  stack: string;
+}
+
+/**
+ * Worker → engine, decoded. Line counts are cumulative newlines written to stdout/stderr: a task
+ * owns the lines between its start and end.
+ */
 export type FromWorker =
-  | ['ready', pid: number, outLines: number, errLines: number]
-  | ['initfail', name: string, message: string, stack: string]
-  /** The tasks it held but had not started, given back on 'u' (possibly none). */
-  | ['back', taskIds: number[]]
-  | ['r', taskId: number, t0: number, t1: number, outLines: number, errLines: number, value: unknown]
-  | [
-      'e',
-      taskId: number,
-      t0: number,
-      t1: number,
-      outLines: number,
-      errLines: number,
-      name: string,
-      message: string,
-      stack: string,
-    ];
+  | { type: 'ready'; pid: number; outLines: number; errLines: number }
+  | ({ type: 'init-failed' } & ErrorParts)
+  /** The tasks it held but had not started, given back on 'give-back' (possibly none). */
+  | { type: 'given-back'; taskIds: number[] }
+  | ({ type: 'result'; value: unknown } & TaskEnd)
+  | ({ type: 'error' } & TaskEnd & ErrorParts);
+
+/**
+ * On the wire each message is a JSON array, its tag first, its fields after it in a fixed order:
+ * half the bytes of an object with its keys, for batches of thousands of tiny tasks. The order is
+ * written here and nowhere else: both ends encode and decode through these functions.
+ */
+export type WireMessage = [tag: string, ...fields: unknown[]];
+
+/** A message that is not of this protocol (task code that wrote to fd 3 itself, say). */
+export class WorkerProtocolError extends Error {
+  override name = 'WorkerProtocolError';
+}
+
+export function encodeToWorker(message: ToWorker): WireMessage {
+  switch (message.type) {
+    case 'init':
+      return ['init', message.initializer, message.initargs];
+    case 'define':
+      return ['define', message.index, message.target];
+    case 'task':
+      return ['task', message.taskId, message.targetIndex, message.mode, message.payload];
+    case 'retire':
+    case 'give-back':
+      return [message.type];
+  }
+}
+
+export function decodeToWorker(wire: WireMessage): ToWorker {
+  switch (wire[0]) {
+    case 'init':
+      return { type: 'init', initializer: wire[1] as string | null, initargs: wire[2] as unknown[] };
+    case 'define':
+      return { type: 'define', index: wire[1] as number, target: wire[2] as string };
+    case 'task':
+      return {
+        type: 'task',
+        taskId: wire[1] as number,
+        targetIndex: wire[2] as number,
+        mode: wire[3] as TaskMode,
+        payload: wire[4] as unknown[],
+      };
+    case 'retire':
+    case 'give-back':
+      return { type: wire[0] };
+    default:
+      throw new WorkerProtocolError(`Unknown message to a pool worker: ${String(wire[0])}.`);
+  }
+}
+
+export function encodeFromWorker(message: FromWorker): WireMessage {
+  switch (message.type) {
+    case 'ready':
+      return ['ready', message.pid, message.outLines, message.errLines];
+    case 'init-failed':
+      return ['init-failed', message.name, message.message, message.stack];
+    case 'given-back':
+      return ['given-back', message.taskIds];
+    case 'result': {
+      const { taskId, t0, t1, outLines, errLines } = message;
+      return ['result', taskId, t0, t1, outLines, errLines, message.value];
+    }
+    case 'error': {
+      const { taskId, t0, t1, outLines, errLines } = message;
+      return ['error', taskId, t0, t1, outLines, errLines, message.name, message.message, message.stack];
+    }
+  }
+}
+
+function taskEnd(wire: WireMessage): TaskEnd {
+  return {
+    taskId: wire[1] as number,
+    t0: wire[2] as number,
+    t1: wire[3] as number,
+    outLines: wire[4] as number,
+    errLines: wire[5] as number,
+  };
+}
+
+export function decodeFromWorker(wire: WireMessage): FromWorker {
+  switch (wire[0]) {
+    case 'ready':
+      return {
+        type: 'ready',
+        pid: wire[1] as number,
+        outLines: wire[2] as number,
+        errLines: wire[3] as number,
+      };
+    case 'init-failed':
+      return {
+        type: 'init-failed',
+        name: wire[1] as string,
+        message: wire[2] as string,
+        stack: wire[3] as string,
+      };
+    case 'given-back':
+      return { type: 'given-back', taskIds: wire[1] as number[] };
+    case 'result':
+      return { type: 'result', ...taskEnd(wire), value: wire[6] };
+    case 'error':
+      return {
+        type: 'error',
+        ...taskEnd(wire),
+        name: wire[6] as string,
+        message: wire[7] as string,
+        stack: wire[8] as string,
+      };
+    default:
+      throw new WorkerProtocolError(`Unknown message from a pool worker: ${String(wire[0])}.`);
+  }
+}
+
+/** A batch as one line of JSON. */
+export const encodeBatch = (messages: WireMessage[]): string => JSON.stringify(messages) + '\n';
+
+/** One line of the channel as its messages; anything but an array of tagged arrays is refused. */
+export function readBatch(line: string): WireMessage[] {
+  const batch = JSON.parse(line) as unknown;
+  if (
+    !Array.isArray(batch) ||
+    !batch.every((message) => Array.isArray(message) && typeof message[0] === 'string')
+  )
+    throw new WorkerProtocolError('A control line of a pool worker must be an array of messages.');
+  return batch as WireMessage[];
+}
 
 /** The worker's control channel is this file descriptor. */
 export const controlFd = 3;

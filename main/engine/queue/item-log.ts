@@ -3,7 +3,7 @@
  * small items cost a few dozen bytes each: who put it and when, who got it and when, or why
  * it was lost. An item's id is its index + 1 in put order.
  */
-import { previewItem } from './frames';
+import { previewItem } from './wire';
 
 export const ItemState = { queued: 0, leased: 1, got: 2, lostClosed: 3, lostHolderDied: 4 } as const;
 export type ItemStateCode = (typeof ItemState)[keyof typeof ItemState];

@@ -1,5 +1,5 @@
 import { sampleDepth } from './depth-history';
-import { ItemTag } from './frames';
+import { ItemTag } from './wire';
 import { ItemLog, ItemState } from './item-log';
 import type { Participant, QueueOptions, WaitKind } from './queue';
 

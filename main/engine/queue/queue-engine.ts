@@ -13,7 +13,7 @@ import type { RunRegistry } from '../registry';
 import { QueueBroker } from './broker/broker';
 import type { BoundPipeHandle, BoundQueueHandle, PipeHandleRef, QueueHandleRef } from './handles';
 import { brokerPathEnv, brokerSecretEnv, isQueueHandle, mapHandles } from './handles';
-import { decodeItem, encodeItem } from './frames';
+import { decodeItem, encodeItem } from './wire';
 import { ItemState } from './item-log';
 import { ObservedQueue } from './observed-queue';
 import { BrokeredQueue, type Holder } from './queue';

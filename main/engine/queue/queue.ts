@@ -1,5 +1,5 @@
 import { ForkscopeError } from '../../../contract/errors';
-import { slabPool } from './frames';
+import { slabPool } from './framing';
 import { sampleDepth } from './depth-history';
 import { ItemLog, ItemState } from './item-log';
 

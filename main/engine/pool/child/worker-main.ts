@@ -7,7 +7,19 @@
 import { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
-import { controlFd, splitLines, TaskMode, type FromWorker, type ToWorker } from '../worker-protocol';
+import {
+  controlFd,
+  decodeFromWorker,
+  decodeToWorker,
+  encodeBatch,
+  encodeFromWorker,
+  readBatch,
+  splitLines,
+  TaskMode,
+  type FromWorker,
+  type ToWorker,
+  type WireMessage,
+} from '../worker-protocol';
 
 type Fn = (...args: unknown[]) => unknown;
 
@@ -43,39 +55,29 @@ const now = () => Math.round((performance.timeOrigin + performance.now()) * 1000
 
 // ---- sending, batched -------------------------------------------------------------------
 
-let outbox: FromWorker[] = [];
+let outbox: WireMessage[] = [];
 let outboxSince = 0;
 
-function safeJson(messages: FromWorker[]): string {
+function encodeAll(messages: WireMessage[]): string {
   try {
-    return JSON.stringify(messages);
+    return encodeBatch(messages);
   } catch {
     // One value that JSON cannot carry (a BigInt, a cycle) must fail its own task, not the batch.
-    return JSON.stringify(
-      messages.map((message) => {
+    return encodeBatch(
+      messages.map((wire) => {
         try {
-          JSON.stringify(message);
-          return message;
+          JSON.stringify(wire);
+          return wire;
         } catch (error) {
-          const [, id, t0, t1, out, err] = message as unknown as [
-            string,
-            number,
-            number,
-            number,
-            number,
-            number,
-          ];
-          return [
-            'e',
-            id,
-            t0,
-            t1,
-            out,
-            err,
-            'TypeError',
-            `The result cannot be sent as JSON: ${(error as Error).message}`,
-            '',
-          ];
+          const message = decodeFromWorker(wire);
+          if (message.type !== 'result') throw error;
+          return encodeFromWorker({
+            ...message,
+            type: 'error',
+            name: 'TypeError',
+            message: `The result cannot be sent as JSON: ${(error as Error).message}`,
+            stack: '',
+          });
         }
       }),
     );
@@ -87,14 +89,14 @@ function flush(done?: () => void): void {
     done?.();
     return;
   }
-  const line = safeJson(outbox) + '\n';
+  const line = encodeAll(outbox);
   outbox = [];
   control.write(line, done && (() => done()));
 }
 
 function post(message: FromWorker): void {
   if (outbox.length === 0) outboxSince = performance.now();
-  outbox.push(message);
+  outbox.push(encodeFromWorker(message));
 }
 
 // ---- targets -------------------------------------------------------------------------------
@@ -126,19 +128,24 @@ const isThenable = (value: unknown): value is PromiseLike<unknown> =>
 
 // ---- running tasks, one at a time ---------------------------------------------------------
 
-type Task = Extract<ToWorker, ['t', ...unknown[]]>;
+type Task = Extract<ToWorker, { type: 'task' }>;
 let inbox: Task[] = [];
 let head = 0;
 let busy = false;
 let exitWhenIdle = false;
 
-function succeed(id: number, t0: number, value: unknown) {
-  post(['r', id, t0, now(), outLines, errLines, value === undefined ? null : value]);
+function succeed(taskId: number, t0: number, value: unknown) {
+  const result = value === undefined ? null : value;
+  post({ type: 'result', taskId, t0, t1: now(), outLines, errLines, value: result });
 }
 
-function fail(id: number, t0: number, error: unknown) {
+function errorParts(error: unknown) {
   const err = error instanceof Error ? error : new Error(String(error));
-  post(['e', id, t0, now(), outLines, errLines, err.name, err.message, err.stack ?? '']);
+  return { name: err.name, message: err.message, stack: err.stack ?? '' };
+}
+
+function fail(taskId: number, t0: number, error: unknown) {
+  post({ type: 'error', taskId, t0, t1: now(), outLines, errLines, ...errorParts(error) });
 }
 
 /** Runs a chunk item by item; switches to awaiting only when an item returns a promise. */
@@ -162,7 +169,7 @@ function runChunk(fn: Fn, mode: TaskMode, items: unknown[]): unknown[] | Promise
 
 /** Starts one task; returns a promise only if it did not finish synchronously. */
 function start(task: Task): Promise<void> | undefined {
-  const [, id, targetIndex, mode, payload] = task;
+  const { taskId: id, targetIndex, mode, payload } = task;
   const t0 = now();
   try {
     const target = targets.get(targetIndex);
@@ -215,36 +222,37 @@ function leave(code: number): void {
 async function initialize(initializer: string | null, initargs: unknown[]): Promise<void> {
   try {
     if (initializer) await (await load(initializer))(...initargs);
-    post(['ready', process.pid, outLines, errLines]);
+    post({ type: 'ready', pid: process.pid, outLines, errLines });
     flush();
   } catch (error) {
-    const err = error instanceof Error ? error : new Error(String(error));
-    process.stderr.write(`initializer failed: ${err.stack ?? err.message}\n`);
-    post(['initfail', err.name, err.message, err.stack ?? '']);
+    const parts = errorParts(error);
+    process.stderr.write(`initializer failed: ${parts.stack || parts.message}\n`);
+    post({ type: 'init-failed', ...parts });
     leave(1);
   }
 }
 
-function receive(batch: ToWorker[]): void {
-  for (const message of batch) {
-    switch (message[0]) {
-      case 't':
+function receive(batch: WireMessage[]): void {
+  for (const wire of batch) {
+    const message = decodeToWorker(wire);
+    switch (message.type) {
+      case 'task':
         inbox.push(message);
         break;
-      case 'd':
-        targets.set(message[1], message[2]);
+      case 'define':
+        targets.set(message.index, message.target);
         break;
-      case 'i':
-        void initialize(message[1], message[2]);
+      case 'init':
+        void initialize(message.initializer, message.initargs);
         break;
-      case 'x':
+      case 'retire':
         exitWhenIdle = true;
         break;
-      case 'u': {
+      case 'give-back': {
         // Another worker is idle: what has not started here goes back to the engine.
-        const unstarted = inbox.slice(head).map((task) => task[1]);
+        const taskIds = inbox.slice(head).map((task) => task.taskId);
         inbox.length = head;
-        post(['back', unstarted]);
+        post({ type: 'given-back', taskIds });
         flush();
         break;
       }
@@ -259,7 +267,7 @@ function receive(batch: ToWorker[]): void {
 control.setEncoding('utf8');
 control.on(
   'data',
-  splitLines((line) => receive(JSON.parse(line) as ToWorker[])),
+  splitLines((line) => receive(readBatch(line))),
 );
 // The engine went away: nobody is left to take results.
 control.on('end', () => process.exit(0));

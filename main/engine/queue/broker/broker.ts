@@ -4,15 +4,25 @@ import { createServer, type Server, Socket, type SocketConstructorOpts } from 'n
 import { join } from 'node:path';
 import { ForkscopeError } from '../../../../contract/errors';
 import { ownTempDir, releaseTempDir, tempDirPrefix } from '../../containment/temp-dirs';
+import { FrameReader, FrameWriter, SlabReader, type OnFrame } from '../framing';
 import {
   Frame,
-  FrameReader,
-  FrameWriter,
-  headerBytes,
-  SlabReader,
+  itemsFrameHead,
+  readAck,
+  readCall,
+  readGet,
+  readGiveBack,
+  readHello,
+  readPut,
+  readPutWait,
+  writeError,
+  writeItems,
+  writeNotice,
+  writeRecall,
+  writeReply,
   type BrokerAddress,
-  type OnFrame,
-} from '../frames';
+  type QueueCall,
+} from '../wire';
 import type { BrokeredQueue, Holder } from '../queue';
 
 export interface BrokerHooks {
@@ -70,7 +80,6 @@ export class QueueBroker {
   }
 }
 
-const noTimeout = -1;
 /** A lease is sent in parts of about this size. */
 const partBytes = 128 * 1024;
 /** Items this large on average are written from their own buffers rather than copied. */
@@ -211,10 +220,7 @@ class Connection implements Holder {
 
   private handleFrame(type: number, body: Buffer): void {
     if (!this.greeted) {
-      const hello =
-        type === Frame.hello
-          ? (JSON.parse(body.toString('utf8')) as { secret: string; pid: number; refs: number[] })
-          : null;
+      const hello = type === Frame.hello ? readHello(body) : null;
       if (!hello || hello.secret !== this.secret) {
         this.socket.destroy();
         return;
@@ -233,10 +239,10 @@ class Connection implements Holder {
     }
     switch (type) {
       case Frame.put: {
-        const ref = body.readUInt32LE(0);
+        const { ref, item } = readPut(body);
         try {
           const queue = this.queue(ref);
-          queue.accept(this.actor, body.subarray(4), Date.now());
+          queue.accept(this.actor, item, Date.now());
           this.touched.add(queue);
         } catch (error) {
           this.notice(ref, error as ForkscopeError);
@@ -244,54 +250,47 @@ class Connection implements Holder {
         return;
       }
       case Frame.putWait: {
-        const req = body.readUInt32LE(0);
-        const timeout = body.readDoubleLE(8);
-        const block = body[16] === 1;
+        const put = readPutWait(body);
         // The item may wait for room: it gets bytes of its own rather than hold a slab.
-        const item = Buffer.from(body.subarray(17));
-        this.guard(req, () =>
-          this.queue(body.readUInt32LE(4)).put(
+        const item = Buffer.from(put.item);
+        this.guard(put.req, () =>
+          this.queue(put.ref).put(
             this,
             item,
-            block,
-            timeout === noTimeout ? -1 : timeout,
-            (id) => this.reply(req, { id }),
-            (error) => this.error(req, error),
+            put.block,
+            put.timeoutMs,
+            (id) => this.reply(put.req, { id }),
+            (error) => this.error(put.req, error),
           ),
         );
         return;
       }
       case Frame.get: {
-        const req = body.readUInt32LE(0);
-        const ref = body.readUInt32LE(4);
-        const timeout = body.readDoubleLE(8);
-        const block = body[16] === 1;
-        const want = body.readUInt32LE(17);
-        this.guard(req, () =>
-          this.queue(ref).get(
+        const get = readGet(body);
+        this.guard(get.req, () =>
+          this.queue(get.ref).get(
             this,
-            block,
-            timeout === noTimeout ? -1 : timeout,
-            want,
-            (ids, items) => this.sendItems(req, ref, ids, items),
-            (error) => this.error(req, error),
+            get.block,
+            get.timeoutMs,
+            get.want,
+            (ids, items) => this.sendItems(get.req, get.ref, ids, items),
+            (error) => this.error(get.req, error),
           ),
         );
         return;
       }
-      case Frame.ack:
+      case Frame.ack: {
+        const { ref, ids } = readAck(body);
+        this.hooks.queueByRef(ref)?.ack(this, ids, Date.now());
+        return;
+      }
       case Frame.giveBack: {
-        const queue = this.hooks.queueByRef(body.readUInt32LE(0));
-        const n = body.readUInt32LE(4);
-        const ids = new Uint32Array(n);
-        for (let k = 0; k < n; k++) ids[k] = body.readUInt32LE(8 + 4 * k);
-        if (type === Frame.ack) queue?.ack(this, ids, Date.now());
-        else queue?.giveBack(this, ids);
+        const { ref, ids } = readGiveBack(body);
+        this.hooks.queueByRef(ref)?.giveBack(this, ids);
         return;
       }
       case Frame.call: {
-        const req = body.readUInt32LE(0);
-        const call = JSON.parse(body.toString('utf8', 4)) as { op: string; ref: number; timeoutMs?: number };
+        const { req, call } = readCall(body);
         this.guard(req, () => this.onCall(req, call));
         return;
       }
@@ -300,7 +299,7 @@ class Connection implements Holder {
     }
   }
 
-  private onCall(req: number, call: { op: string; ref: number; timeoutMs?: number }): void {
+  private onCall(req: number, call: QueueCall): void {
     const queue = this.queue(call.ref);
     const timeout = call.timeoutMs === undefined || call.timeoutMs < 0 ? -1 : call.timeoutMs;
     switch (call.op) {
@@ -343,9 +342,7 @@ class Connection implements Holder {
   }
 
   recall(queue: BrokeredQueue): void {
-    const start = this.writer.begin(Frame.recall, 4);
-    this.writer.u32(queue.options.ref);
-    this.writer.end(start);
+    writeRecall(this.writer, queue.options.ref);
     this.later();
   }
 
@@ -362,39 +359,16 @@ class Connection implements Holder {
       let n = 0;
       let bytes = 0;
       while (k + n < count && (n === 0 || bytes < partBytes)) bytes += items[k + n++]!.length;
-      const head = 16 + 8 * n;
+      const part = { req, ref, more: count - k - n };
       if (bytes >= n * directItemBytes) {
         if (!corked) {
           this.socket.cork();
           corked = true;
         }
         this.flush();
-        const frame = Buffer.allocUnsafe(headerBytes + head);
-        frame.writeUInt32LE(1 + head + bytes, 0);
-        frame[4] = Frame.items;
-        frame.writeUInt32LE(req, 5);
-        frame.writeUInt32LE(ref, 9);
-        frame.writeUInt32LE(n, 13);
-        frame.writeUInt32LE(count - k - n, 17);
-        for (let j = 0; j < n; j++) {
-          frame.writeUInt32LE(ids[k + j]!, 21 + 8 * j);
-          frame.writeUInt32LE(items[k + j]!.length, 25 + 8 * j);
-        }
-        this.socket.write(frame);
+        this.socket.write(itemsFrameHead(part, ids, items, k, n, bytes));
         for (let j = 0; j < n; j++) this.socket.write(items[k + j]!);
-      } else {
-        const start = this.writer.begin(Frame.items, head + bytes);
-        this.writer.u32(req);
-        this.writer.u32(ref);
-        this.writer.u32(n);
-        this.writer.u32(count - k - n);
-        for (let j = 0; j < n; j++) {
-          this.writer.u32(ids[k + j]!);
-          this.writer.u32(items[k + j]!.length);
-        }
-        for (let j = 0; j < n; j++) this.writer.bytes(items[k + j]!);
-        this.writer.end(start);
-      }
+      } else writeItems(this.writer, part, ids, items, k, n, bytes);
       k += n;
     }
     if (corked) {
@@ -403,24 +377,18 @@ class Connection implements Holder {
     } else this.later();
   }
 
-  private json(type: number, head: number, value: unknown): void {
-    const text = JSON.stringify(value);
-    const start = this.writer.begin(type, 4 + text.length * 3);
-    this.writer.u32(head);
-    this.writer.text(text);
-    this.writer.end(start);
+  private reply(req: number, value: unknown): void {
+    writeReply(this.writer, req, value);
     this.later();
   }
 
-  private reply(req: number, value: unknown): void {
-    this.json(Frame.reply, req, value);
-  }
-
   private error(req: number, error: ForkscopeError): void {
-    this.json(Frame.error, req, { code: error.code ?? 'internal', message: error.message });
+    writeError(this.writer, req, { code: error.code ?? 'internal', message: error.message });
+    this.later();
   }
 
   private notice(ref: number, error: ForkscopeError): void {
-    this.json(Frame.notice, ref, { code: error.code ?? 'internal', message: error.message });
+    writeNotice(this.writer, ref, { code: error.code ?? 'internal', message: error.message });
+    this.later();
   }
 }

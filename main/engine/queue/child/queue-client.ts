@@ -9,16 +9,29 @@
  * travel as JSON text the broker never parses.
  */
 import { connect, type Socket } from 'node:net';
+import { FrameWriter, SlabReader, slabPool } from '../framing';
 import {
   decodeItem,
   Frame,
-  FrameWriter,
   ItemTag,
   maxItemBytes,
-  SlabReader,
-  slabPool,
+  putFrameBytes,
+  readError,
+  readItems,
+  readNotice,
+  readRecall,
+  readReply,
+  writeAck,
+  writeCall,
+  writeGet,
+  writeGiveBack,
+  writeHello,
+  writePut,
+  writePutWait,
   type BrokerAddress,
-} from '../frames';
+  type ItemText,
+  type QueueCall,
+} from '../wire';
 import {
   brokerPathEnv,
   brokerSecretEnv,
@@ -67,10 +80,11 @@ function timeoutOf(options: BlockOptions): number {
 }
 
 /** The item's tag and text: a string as itself, anything else as JSON. */
-function encode(item: unknown): [number, string] {
-  const text = typeof item === 'string' ? item : json(item);
-  checkSize(text, typeof item === 'string');
-  return [typeof item === 'string' ? ItemTag.string : ItemTag.json, text];
+function encode(item: unknown): ItemText {
+  const isString = typeof item === 'string';
+  const text = isString ? item : json(item);
+  checkSize(text, isString);
+  return [isString ? ItemTag.string : ItemTag.json, text];
 }
 
 /**
@@ -142,10 +156,7 @@ class BrokerLink {
     this.socket.setNoDelay?.(true);
     this.socket.on('error', () => {});
     this.socket.on('close', () => this.fail());
-    const hello = JSON.stringify({ secret: address.secret, pid: process.pid, refs });
-    const start = this.writer.begin(Frame.hello, hello.length * 3);
-    this.writer.text(hello);
-    this.writer.end(start);
+    writeHello(this.writer, { secret: address.secret, pid: process.pid, refs });
     this.flushSoon();
   }
 
@@ -177,11 +188,7 @@ class BrokerLink {
   private writeAcks(): void {
     for (const [ref, ids] of this.acks) {
       if (ids.length === 0) continue;
-      const start = this.writer.begin(Frame.ack, 8 + ids.length * 4);
-      this.writer.u32(ref);
-      this.writer.u32(ids.length);
-      for (const id of ids) this.writer.u32(id);
-      this.writer.end(start);
+      writeAck(this.writer, ref, ids);
       ids.length = 0;
     }
   }
@@ -225,15 +232,11 @@ class BrokerLink {
   /** Pipelined put (unbounded queue): no round trip; a refusal is reported by the next operation. */
   putNow(ref: number, item: unknown): Promise<void> | undefined {
     this.check(ref);
-    const [tag, text] = encode(item);
+    const text = encode(item);
     this.writeAcks();
     // A large item goes into a fresh chunk rather than growing (and copying) this one.
-    if (!this.writer.fits(10 + text.length * 3) && this.writer.length > 0) this.flush();
-    const start = this.writer.begin(Frame.put, 5 + text.length * 3);
-    this.writer.u32(ref);
-    this.writer.u8(tag);
-    this.writer.text(text);
-    this.writer.end(start);
+    if (!this.writer.fits(putFrameBytes(text[1])) && this.writer.length > 0) this.flush();
+    writePut(this.writer, ref, text);
     this.flushSoon();
     if (this.socket.writableLength > highWater)
       // A socket that closes never drains: then the put ends too, and the next operation says why.
@@ -248,17 +251,14 @@ class BrokerLink {
   }
 
   putWait(ref: number, item: unknown, options: BlockOptions): Promise<unknown> {
-    const [tag, text] = encode(item);
-    return this.request(ref, (req) => {
-      const start = this.writer.begin(Frame.putWait, 18 + text.length * 3);
-      this.writer.u32(req);
-      this.writer.u32(ref);
-      this.writer.f64(timeoutOf(options));
-      this.writer.u8(options.block === false ? 0 : 1);
-      this.writer.u8(tag);
-      this.writer.text(text);
-      this.writer.end(start);
-    });
+    const text = encode(item);
+    return this.request(ref, (req) =>
+      writePutWait(
+        this.writer,
+        { req, ref, timeoutMs: timeoutOf(options), block: options.block !== false },
+        text,
+      ),
+    );
   }
 
   /** An item already leased to this process, if any: handed out and acknowledged. */
@@ -337,23 +337,17 @@ class BrokerLink {
   }
 
   private writeGet(req: number, ref: number, options: BlockOptions): void {
-    const start = this.writer.begin(Frame.get, 21);
-    this.writer.u32(req);
-    this.writer.u32(ref);
-    this.writer.f64(timeoutOf(options));
-    this.writer.u8(options.block === false ? 0 : 1);
-    this.writer.u32(defaultWant);
-    this.writer.end(start);
+    writeGet(this.writer, {
+      req,
+      ref,
+      timeoutMs: timeoutOf(options),
+      block: options.block !== false,
+      want: defaultWant,
+    });
   }
 
-  call(ref: number, op: string, extra: Record<string, unknown> = {}): Promise<unknown> {
-    const text = JSON.stringify({ op, ref, ...extra });
-    return this.request(ref, (req) => {
-      const start = this.writer.begin(Frame.call, 4 + text.length * 3);
-      this.writer.u32(req);
-      this.writer.text(text);
-      this.writer.end(start);
-    });
+  call(ref: number, op: string, extra: Pick<QueueCall, 'timeoutMs'> = {}): Promise<unknown> {
+    return this.request(ref, (req) => writeCall(this.writer, req, { op, ref, ...extra }));
   }
 
   localCount(ref: number): number {
@@ -364,21 +358,10 @@ class BrokerLink {
   private onFrame(type: number, body: Buffer): void {
     switch (type) {
       case Frame.items: {
-        const req = body.readUInt32LE(0);
-        const ref = body.readUInt32LE(4);
-        const buffer = this.buffer(ref);
-        const n = body.readUInt32LE(8);
-        const more = body.readUInt32LE(12);
-        let off = 16 + 8 * n;
-        for (let k = 0; k < n; k++) {
-          const length = body.readUInt32LE(20 + 8 * k);
-          const item = body.subarray(off, off + length);
-          // Held until handed out (or given back): its slab is reused after that.
-          slabPool.retain(item);
-          buffer.ids.push(body.readUInt32LE(16 + 8 * k));
-          buffer.items.push(item);
-          off += length;
-        }
+        let buffer!: ReturnType<BrokerLink['buffer']>;
+        const { req, ref, n, more } = readItems(body, (part) => (buffer = this.buffer(part.ref)));
+        // Held until handed out (or given back): their slab is reused after that.
+        for (let k = buffer.items.length - n; k < buffer.items.length; k++) slabPool.retain(buffer.items[k]!);
         if (more > 0) this.streaming.add(ref);
         else {
           this.streaming.delete(ref);
@@ -392,43 +375,45 @@ class BrokerLink {
         this.nudge(ref);
         return;
       }
-      case Frame.reply:
+      case Frame.reply: {
+        const { req, value } = readReply(body);
+        this.settle(req, true, value);
+        return;
+      }
       case Frame.error: {
-        const req = body.readUInt32LE(0);
-        const value = JSON.parse(body.toString('utf8', 4)) as unknown;
-        this.settle(req, type === Frame.reply, value);
+        const { req, error } = readError(body);
+        this.settle(req, false, error);
         return;
       }
       case Frame.notice: {
-        const { code, message } = JSON.parse(body.toString('utf8', 4)) as { code: string; message: string };
-        this.notices.set(body.readUInt32LE(0), new QueueError(code, message));
+        const { ref, error } = readNotice(body);
+        this.notices.set(ref, new QueueError(error.code, error.message));
         return;
       }
-      case Frame.recall: {
-        const ref = body.readUInt32LE(0);
-        const buffer = this.buffers.get(ref);
-        if (!buffer) return;
-        // Items that gets of the program are waiting for are as good as got: they stay (given
-        // back, they could be leased to a process that is recalled in turn, back and forth).
-        const from = buffer.head + (this.getting.get(ref) ?? 0);
-        if (from >= buffer.ids.length) return;
-        const ids = buffer.ids.slice(from);
-        for (let k = from; k < buffer.items.length; k++) slabPool.release(buffer.items[k]!);
-        if (from === buffer.head) this.buffers.delete(ref);
-        else {
-          buffer.ids.length = from;
-          buffer.items.length = from;
-        }
-        this.writeAcks();
-        const start = this.writer.begin(Frame.giveBack, 8 + ids.length * 4);
-        this.writer.u32(ref);
-        this.writer.u32(ids.length);
-        for (const id of ids) this.writer.u32(id);
-        this.writer.end(start);
-        this.flushSoon();
+      case Frame.recall:
+        this.giveBack(readRecall(body).ref);
         return;
-      }
     }
+  }
+
+  /** The broker recalls the items leased here that the program has not taken. */
+  private giveBack(ref: number): void {
+    const buffer = this.buffers.get(ref);
+    if (!buffer) return;
+    // Items that gets of the program are waiting for are as good as got: they stay (given
+    // back, they could be leased to a process that is recalled in turn, back and forth).
+    const from = buffer.head + (this.getting.get(ref) ?? 0);
+    if (from >= buffer.ids.length) return;
+    const ids = buffer.ids.slice(from);
+    for (let k = from; k < buffer.items.length; k++) slabPool.release(buffer.items[k]!);
+    if (from === buffer.head) this.buffers.delete(ref);
+    else {
+      buffer.ids.length = from;
+      buffer.items.length = from;
+    }
+    this.writeAcks();
+    writeGiveBack(this.writer, ref, ids);
+    this.flushSoon();
   }
 
   private settle(req: number, ok: boolean, value: unknown): void {

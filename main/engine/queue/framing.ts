@@ -1,83 +1,11 @@
 /**
- * The wire format between the queue broker (main process) and queue clients (children):
- * length-prefixed binary frames on a Unix domain socket / named pipe. Items travel as their
- * JSON text, untouched by the broker, so it never parses what it only forwards.
+ * The byte stream under the queue's frames (see wire.ts for what a frame holds): writing frames
+ * into reused chunks, and cutting a socket's bytes back into frames, in place where the socket
+ * lets us. Both ends use it; it knows a frame's length prefix and type byte, nothing else.
  *
  *   [u32 length of the rest][u8 type][body]
  */
-import { isAscii } from 'node:buffer';
-
-export const Frame = {
-  // client → broker
-  hello: 1, // json {secret, pid, refs}
-  put: 2, // [u32 qref][item] — pipelined: no reply unless it is refused (notice)
-  putWait: 3, // [u32 req][u32 qref][f64 timeout][u8 block][item] → reply | error
-  get: 4, // [u32 req][u32 qref][f64 timeout][u8 block][u32 want] → items | error
-  ack: 5, // [u32 qref][u32 n][u32 id]* — items handed to the program by get()
-  call: 6, // [u32 req][json {op, ref, ...}] → reply | error
-  giveBack: 7, // [u32 qref][u32 n][u32 id]* — leased items not handed out, returned on recall
-  // broker → client
-  // A lease leaves as one or more items frames (parts of ~128 KiB, so the child can hand out the
-  // first items while the rest are on their way): `more` counts the items still to come for req,
-  // 0 in the last part. The ids and lengths come first, then the items back to back, so a part is
-  // one header and the items' own buffers (writev, no copy).
-  items: 10, // [u32 req][u32 qref][u32 n][u32 more]([u32 id][u32 len])*n (item)*n
-  reply: 11, // [u32 req][json]
-  error: 12, // [u32 req][json {code, message}]
-  recall: 13, // [u32 qref]
-  notice: 14, // [u32 qref][json {code, message}]
-} as const;
-
-export const headerBytes = 5;
-
-/** What a child's handle needs to reach the broker (it travels in the child's environment). */
-export interface BrokerAddress {
-  path: string;
-  secret: string;
-}
-
-/**
- * An item's bytes start with a tag: a string travels as its UTF-8 bytes (no JSON.stringify and
- * JSON.parse, which cost more than the copy for large strings, as pickle special-cases str);
- * anything else as JSON text.
- */
-export const ItemTag = { json: 0, string: 1 } as const;
-
-export function decodeItem(bytes: Buffer): unknown {
-  if (bytes[0] === ItemTag.string) {
-    // ASCII text (most of it) is read as latin1: a plain copy, without the UTF-8 decoder's checks.
-    if (bytes.length > 256 && isAscii(bytes.subarray(1))) return bytes.toString('latin1', 1);
-    return bytes.toString('utf8', 1);
-  }
-  return JSON.parse(bytes.toString('utf8', 1)) as unknown;
-}
-
-/** The item as JSON text, cut to `max` bytes: what a person sees in the lineage. */
-export function previewItem(bytes: Buffer, max: number): string {
-  const cut = bytes.length - 1 > max;
-  const text = bytes.toString('utf8', 1, Math.min(bytes.length, max + 1));
-  if (bytes[0] === ItemTag.string)
-    return cut ? `${JSON.stringify(text).slice(0, -1)}…` : JSON.stringify(text);
-  return cut ? `${text}…` : text;
-}
-
-/** For the engine's own puts: tag + text. */
-export function encodeItem(item: unknown): Buffer {
-  if (typeof item === 'string') {
-    const out = Buffer.allocUnsafe(1 + Buffer.byteLength(item));
-    out[0] = ItemTag.string;
-    out.write(item, 1, 'utf8');
-    return out;
-  }
-  const text = JSON.stringify(item);
-  if (text === undefined) throw new TypeError(`${typeof item} is not a JSON value`);
-  const out = Buffer.allocUnsafe(1 + Buffer.byteLength(text));
-  out[0] = ItemTag.json;
-  out.write(text, 1, 'utf8');
-  return out;
-}
-/** A frame may carry one item of up to this size (JSON text). */
-export const maxItemBytes = 256 * 1024 * 1024;
+import { headerBytes, maxItemBytes, WireError } from './wire';
 
 /**
  * Frames are written into a large chunk; `take` hands what was written as a view and the next
@@ -177,6 +105,13 @@ export class FrameWriter {
     this.off += this.buf.write(value, this.off, 'utf8');
   }
 
+  /** The next `bytes` bytes, to be filled by the caller (reserved in `begin`). */
+  room(bytes: number): Buffer {
+    const view = this.buf.subarray(this.off, this.off + bytes);
+    this.off += bytes;
+    return view;
+  }
+
   bytes(value: Buffer): void {
     value.copy(this.buf, this.off);
     this.off += value.length;
@@ -203,7 +138,9 @@ export class FrameWriter {
 export type OnFrame = (type: number, body: Buffer) => void;
 
 function frameLength(length: number): number {
-  if (length > maxItemBytes + 64) throw new Error(`a queue frame of ${length} bytes is too large`);
+  if (length > maxItemBytes + 64) throw new WireError(`a queue frame of ${length} bytes is too large`);
+  // Every frame has its type byte.
+  if (length < 1) throw new WireError('a queue frame without a type');
   return length;
 }
 
@@ -388,10 +325,4 @@ export class SlabReader {
     }
     return true;
   }
-}
-
-export interface Blocking {
-  block: boolean;
-  /** Seconds-free: milliseconds, or -1 for no timeout. */
-  timeoutMs: number;
 }
