@@ -3,7 +3,7 @@ import { unlink } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { splitLines } from '../pool/worker-protocol';
-import { helloEvent, lensEvent, maxLensLineChars, type HelloEvent, type LensEvent } from './lens-protocol';
+import { helloEvent, maxLensLineChars, parseLensEvent, type HelloEvent, type LensEvent } from './lens-protocol';
 
 export interface LensPeer {
   readonly hello: HelloEvent;
@@ -74,8 +74,8 @@ export class LensListener {
         peer = this.accept(hello.data);
         return;
       }
-      const event = lensEvent.safeParse(value);
-      if (event.success) peer.onEvent(event.data);
+      const event = parseLensEvent(value);
+      if (event) peer.onEvent(event);
       else peer.onMalformed();
     };
     socket.on('data', splitLines(onLine, { maxLineChars: maxLensLineChars, onOverflow: refuse }));

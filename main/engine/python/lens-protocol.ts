@@ -150,4 +150,24 @@ export const lensEvent = z.discriminatedUnion('e', [
   z.object({ e: z.literal('lock.released'), t, lock: z.union([z.string().max(200), z.number()]) }),
 ]);
 export type LensEvent = z.infer<typeof lensEvent>;
+
+/**
+ * Each event kind's own schema, found by its `e` first: the same checks as `lensEvent`, without
+ * trying the union (a queue loop sends one event per put and per get: this is the hot path).
+ */
+const schemaOf = new Map<string, z.ZodType<LensEvent>>();
+for (const option of lensEvent.options) {
+  const kind = option.shape.e;
+  const names = kind instanceof z.ZodLiteral ? [...kind.values] : kind.options;
+  for (const name of names) schemaOf.set(String(name), option as z.ZodType<LensEvent>);
+}
+
+/** One checked event, or null for a line that is not one. */
+export function parseLensEvent(value: unknown): LensEvent | null {
+  const kind = (value as { e?: unknown } | null)?.e;
+  const schema = typeof kind === 'string' ? schemaOf.get(kind) : undefined;
+  if (!schema) return null;
+  const parsed = schema.safeParse(value);
+  return parsed.success ? parsed.data : null;
+}
 export type LensEventOf<E extends LensEvent['e']> = Extract<LensEvent, { e: E }>;

@@ -44,10 +44,11 @@ def _tap(lock):
     release_now = semlock.release
 
     def release():
-        result = release_now()
-        if not in_internal() and channel.is_on():
-            emit({"e": "lock.released", "lock": ident})
-        return result
+        if in_internal() or not channel.is_on():
+            return release_now()
+        # Whoever this wakes may act at once (even kill this process): what came before is sent first.
+        emit({"e": "lock.released", "lock": ident}, urgent=True)
+        return release_now()
 
     lock.acquire = acquire
     lock.release = release
@@ -119,6 +120,16 @@ def _patch_synchronize(module):
 
         return quiet_wrapper
 
+    def make_waking(method):
+        """Event.set, Condition.notify: the woken process may act at once (even kill this one)."""
+
+        def waking_wrapper(self, *args, **kwargs):
+            channel.flush_if_waiting()
+            with INTERNAL:
+                return method(self, *args, **kwargs)
+
+        return waking_wrapper
+
     wrap(semlock_class, "_make_methods", make_methods)
     wrap(semlock_class, "__enter__", make_enter)
     wrap(semlock_class, "__exit__", make_exit)
@@ -130,9 +141,12 @@ def _patch_synchronize(module):
             wrap(cls, "__init__", make_constructor)
         if "wait" in cls.__dict__:
             wrap(cls, "wait", lambda method, name=class_name: make_wait(method, name + ".wait"))
-        for name in ("set", "clear", "is_set", "notify", "notify_all", "__setstate__", "wait_for"):
+        for name in ("clear", "is_set", "__setstate__", "wait_for"):
             if name in cls.__dict__:
                 wrap(cls, name, make_quiet)
+        for name in ("set", "notify", "notify_all"):
+            if name in cls.__dict__:
+                wrap(cls, name, make_waking)
     barrier = getattr(module, "Barrier", None)
     if barrier is not None and "wait" not in barrier.__dict__:
         # multiprocessing.Barrier inherits threading.Barrier.wait: wrap it on the subclass only.
