@@ -5,6 +5,7 @@ import { exampleMethods } from './examples';
 import { queueEvents, queueMethods } from './queues';
 import { poolEvents, poolMethods } from './pools';
 import { pythonEvents, pythonMethods } from './python';
+import { recordingMethods } from './recordings';
 import { runEvents, runMethods } from './runs';
 import { systemEvents, systemMethods } from './system';
 
@@ -17,6 +18,7 @@ export const methods = {
   ...systemMethods,
   ...appMethods,
   ...pythonMethods,
+  ...recordingMethods,
 } as const satisfies Record<string, MethodSpec>;
 
 /** Every event of the API. */
@@ -50,3 +52,4 @@ export * from './pools';
 export * from './system';
 export * from './app';
 export * from './python';
+export * from './recordings';

@@ -1,12 +1,17 @@
 import type { Handlers } from '../../contract/dispatcher';
 import type { Engine } from '../engine/engine';
 import { listExamples, startExample, type ExampleDirs } from '../engine/examples/catalog';
+import type { RecordingLibrary } from '../recording/library';
 import { createPoolHandlers } from './pool-handlers';
 import { createQueueHandlers } from './queue-handlers';
 import { createSystemHandlers } from './system-handlers';
 
 /** One thin function per contract method: input is already valid, the engine does the work. */
-export function createHandlers(engine: Engine, exampleDirs: ExampleDirs): Handlers {
+export function createHandlers(
+  engine: Engine,
+  exampleDirs: ExampleDirs,
+  recordings: RecordingLibrary,
+): Handlers {
   return {
     'runs.list': () => engine.list(),
     'runs.get': ({ id }) => engine.run(id).snapshot(),
@@ -26,6 +31,8 @@ export function createHandlers(engine: Engine, exampleDirs: ExampleDirs): Handle
     'examples.list': () => listExamples(exampleDirs),
     'examples.run': ({ id }) => startExample(id, engine, exampleDirs),
     'python.lens': ({ runId }) => (engine.run(runId), engine.python.detail(runId)),
+    'recordings.list': () => recordings.list(),
+    'recordings.read': ({ id, offset }) => recordings.read(id, offset),
     ...createPoolHandlers(engine, exampleDirs),
     ...createQueueHandlers(engine),
     ...createSystemHandlers(engine),

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { createDispatcher } from '../../contract/dispatcher';
 import { Engine, type EngineOptions } from '../engine/engine';
+import { RecordingLibrary } from '../recording/library';
 import { createHandlers } from './handlers';
 import { startPublisher, type Publish } from './publisher';
 import { startPoolPublisher } from './pool-publisher';
@@ -11,6 +12,8 @@ import { startSystemPublisher } from './system-publisher';
 export interface HostOptions extends Omit<EngineOptions, 'childDir'> {
   /** The project (or packaged app) root: built scripts are in out/main, examples in main/engine/examples. */
   appRoot: string;
+  /** Recording files given on the command line (`forkscope open FILE`), served beside the sessions'. */
+  openRecordings?: string[];
 }
 
 /**
@@ -23,7 +26,8 @@ export function createHost(options: HostOptions) {
     programs: join(options.appRoot, 'main', 'engine', 'examples', 'programs'),
     python: join(options.appRoot, 'main', 'engine', 'examples', 'python'),
   };
-  const dispatcher = createDispatcher(createHandlers(engine, exampleDirs), {
+  const recordings = new RecordingLibrary({ logDir: options.logDir, opened: options.openRecordings });
+  const dispatcher = createDispatcher(createHandlers(engine, exampleDirs, recordings), {
     onInternalError: (method, error) => console.error(`[forkscope] ${method} failed:`, error),
   });
   const subscribers = new Set<Publish>();

@@ -11,7 +11,8 @@ const usage = `Usage: forkscope COMMAND …
 
   record [--out FILE] [--no-lens] -- PROGRAM [ARGS…]   run a program and record what it does
   report FILE [--json]                                 what a recording holds
-  open FILE                                            look at a recording in the app
+  open FILE [--no-browser]                             replay a recording (serve mode, prints its address)
+  worker --redis URL [--queue NAME] …                  a fleet agent: runs distributed pool tasks
 
 forkscope COMMAND --help says more.
 `;
@@ -25,6 +26,9 @@ async function main(args: string[]): Promise<number> {
       return report(rest);
     case 'open':
       return open(rest, import.meta.url);
+    case 'worker':
+      await import(new URL('./fleet-worker.js', import.meta.url).href);
+      return new Promise<number>(() => {}); // the worker exits itself
     case undefined:
     case '--help':
     case '-h':
@@ -32,7 +36,10 @@ async function main(args: string[]): Promise<number> {
       (command === undefined ? process.stderr : process.stdout).write(usage);
       return command === undefined ? 2 : 0;
     default:
-      throw new CliError(`unknown command "${command}" (record, report or open; forkscope --help).`, 2);
+      throw new CliError(
+        `unknown command "${command}" (record, report, open or worker; forkscope --help).`,
+        2,
+      );
   }
 }
 

@@ -1,4 +1,5 @@
 import type { EventName } from '../../contract';
+import type { RecordingLimits } from '../../contract/recordings';
 
 /**
  * A Forkscope recording (`.fsrec`): gzip-compressed JSON lines, appended as things happen.
@@ -11,30 +12,8 @@ import type { EventName } from '../../contract';
  * The gzip stream is flushed every second: a recording cut short (a crash, a full disk) still
  * reads up to its last flush, and the reader says it is incomplete.
  */
-export const recordingFormat = 'forkscope-recording';
-/** Raised only for a change old readers would misread; readers refuse newer versions. */
-export const recordingVersion = 1;
-export const recordingExtension = '.fsrec';
-
-export interface RecordingHeader {
-  format: typeof recordingFormat;
-  version: number;
-  /** Epoch ms when recording began. */
-  createdAt: number;
-  /** The Forkscope version that wrote it. */
-  forkscope: string;
-  host: { pid: number; platform: string; hostname: string };
-  /** What `forkscope record` ran, or null for a session of the app or serve mode. */
-  command: string[] | null;
-  limits: RecordingLimits;
-}
-
-export interface RecordingLimits {
-  /** Uncompressed bytes of entries past which events are no longer recorded (the closing entries still are). */
-  maxBytes: number;
-  /** Bytes of output line text recorded; past it, output events keep their counts but no lines. */
-  maxOutputBytes: number;
-}
+export { recordingExtension, recordingFormat, recordingVersion } from '../../contract/recordings';
+export type { RecordingHeader, RecordingLimits } from '../../contract/recordings';
 
 /** The recorder's own entries; contract events are recorded under their own names. */
 export interface RecorderEntries {

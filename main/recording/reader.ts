@@ -2,7 +2,8 @@ import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { StringDecoder } from 'node:string_decoder';
 import { createGunzip } from 'node:zlib';
-import { recordingFormat, recordingVersion, type Entry, type RecordingHeader } from './format';
+import { recordingLineReader } from '../../contract/recordings';
+import type { Entry, RecordingHeader } from './format';
 
 /** A file that is not a recording this Forkscope can read, said in one sentence. */
 export class RecordingError extends Error {}
@@ -41,53 +42,14 @@ async function checkReadable(path: string): Promise<void> {
   }
 }
 
-function parseHeader(path: string, line: string | undefined): RecordingHeader {
-  let header: Partial<RecordingHeader> | null = null;
-  try {
-    header = JSON.parse(line ?? '') as Partial<RecordingHeader>;
-  } catch {
-    // Reported below, as any other foreign file.
-  }
-  if (!header || typeof header !== 'object' || header.format !== recordingFormat) {
-    throw new RecordingError(
-      `${path} is not a Forkscope recording (its first line is not a recording header).`,
-    );
-  }
-  if (typeof header.version !== 'number' || header.version > recordingVersion) {
-    throw new RecordingError(
-      `${path} was written by a newer Forkscope (recording format version ${String(header.version)}; ` +
-        `this one reads up to ${recordingVersion}). Update Forkscope to read it.`,
-    );
-  }
-  return header as RecordingHeader;
-}
-
 /**
  * Reads a whole recording. A file cut short reads up to its last complete line (`complete`
  * false); a foreign file, or one from a newer Forkscope, is refused with a RecordingError.
  */
 export async function readRecording(path: string): Promise<Recording> {
   await checkReadable(path);
-  let header: RecordingHeader | null = null;
-  const entries: Entry[] = [];
-  let complete = false;
+  const { state, take } = recordingLineReader<Entry>(path, (sentence) => new RecordingError(sentence));
   let cutShort = false;
-  const take = (line: string): boolean => {
-    if (header === null) {
-      header = parseHeader(path, line);
-      return true;
-    }
-    if (line === '') return true;
-    let entry: Entry;
-    try {
-      entry = JSON.parse(line) as Entry;
-    } catch {
-      return false; // a line torn by the cut: what came before it is all there is
-    }
-    entries.push(entry);
-    if (entry.e === 'recording.end') complete = true;
-    return true;
-  };
   await new Promise<void>((resolve, reject) => {
     const decoder = new StringDecoder('utf8');
     const gunzip = createGunzip();
@@ -134,10 +96,11 @@ export async function readRecording(path: string): Promise<Recording> {
     source.on('error', (error) => finish(new RecordingError(`Cannot read ${path}: ${error.message}.`)));
     source.pipe(gunzip);
   });
+  const { header, entries, ended } = state;
   if (header === null) {
     throw new RecordingError(
       `${path} is not a Forkscope recording (it is empty${cutShort ? ' or damaged' : ''}).`,
     );
   }
-  return { header, entries, complete: complete && !cutShort };
+  return { header, entries, complete: ended && !cutShort };
 }

@@ -28,6 +28,8 @@ Options:
                           FORKSCOPE_LOG_KEEP_SESSIONS)
   --log-keep-days D   session folders older than this are deleted at start (default 14; env
                       FORKSCOPE_LOG_KEEP_DAYS)
+  --open FILE     serve this recording too, and print the address that replays it
+                  (what \`forkscope open FILE\` runs)
   -h, --help      print this help and exit
 `;
 
@@ -42,6 +44,7 @@ function readOptions() {
         'log-policy': { type: 'string' },
         'log-keep-sessions': { type: 'string' },
         'log-keep-days': { type: 'string' },
+        open: { type: 'string', multiple: true },
         help: { type: 'boolean', short: 'h', default: false },
       },
     }).values;
@@ -92,6 +95,7 @@ async function main() {
     logDir,
     logBudgetBytes: settings.budgetBytes,
     logPolicy: settings.policy,
+    openRecordings: values.open,
   });
   host.killEverythingOnCrash();
   const recorder = recordSession(host, logDir);
@@ -112,6 +116,9 @@ async function main() {
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGHUP', () => void stop('SIGHUP'));
   console.log(`Forkscope is serving on ${running.url}`);
+  for (const [index, file] of (values.open ?? []).entries()) {
+    console.log(`Replay of ${file}: ${running.url}&recording=file:${index + 1}`);
+  }
   console.log(`Logs of every run: ${logDir}`);
   if (recorder) console.log(`Recording of this session: ${recorder.path}`);
   const budget = host.engine.registry.logBudget;

@@ -4,8 +4,9 @@ import ExamplesView from '../features/examples/ExamplesView.svelte';
 import PoolsView from '../features/pools/PoolsView.svelte';
 import QueuesView from '../features/queues/QueuesView.svelte';
 import SystemView from '../features/system/SystemView.svelte';
+import ReplayView from '../features/replay/ReplayView.svelte';
 
-export type SectionId = 'runs' | 'examples' | 'pools' | 'queues' | 'system';
+export type SectionId = 'runs' | 'examples' | 'pools' | 'queues' | 'system' | 'replay';
 
 export interface Section {
   id: SectionId;
@@ -20,4 +21,5 @@ export const sections: Section[] = [
   { id: 'pools', label: 'Pools', view: PoolsView },
   { id: 'queues', label: 'Queues', view: QueuesView },
   { id: 'system', label: 'System', view: SystemView },
+  { id: 'replay', label: 'Recordings', view: ReplayView },
 ];

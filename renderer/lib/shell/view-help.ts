@@ -49,6 +49,16 @@ export const viewHelp: Record<SectionId, { text: string; example: string; exampl
     example: 'fork',
     exampleLabel: 'fork: a parent and its child',
   },
+  replay: {
+    text:
+      'A recording is everything a session (or `forkscope record`) saw, in one file you can send. ' +
+      'Open one (or drop it on the window) and move the time scrubber: runs, their console, pools ' +
+      'with the tasks running at that moment, queues and descendant lanes show the state at the ' +
+      'cursor; play it at 1×, 10× or 100×. Open two to compare them on one time axis, and export a ' +
+      'Chrome trace (Perfetto opens it) or a pool’s task table.',
+    example: 'pool',
+    exampleLabel: 'Pool(4): record it, then compare it with Pool(2)',
+  },
 };
 
 export const viewHelpWords = {
