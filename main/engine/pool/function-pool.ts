@@ -1,19 +1,14 @@
-import { existsSync, statSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
-import {
-  ForkscopeError,
-  type PoolLane,
-  type PoolRecord,
-  type TaskDetail,
-  type TaskError,
-} from '../../../contract';
+import type { PoolLane, PoolRecord, TaskDetail } from '../../../contract';
 import { describeExit } from '../exit-meaning';
 import type { RunRegistry } from '../registry';
+import { AsyncResult, whenSettled } from './async-result';
+import { functionPoolOptions, workerLanes } from './function-pool-views';
 import { PoolBase } from './pool-base';
 import { PoolWorker } from './pool-worker-handle';
+import { PoolTargets } from './targets';
 import { Task } from './task';
 import { taskDetail } from './task-output';
+import { TaskQueue } from './task-queue';
 import { TaskMode, type FromWorker } from './worker-protocol';
 
 export interface FunctionPoolOptions {
@@ -33,126 +28,24 @@ export interface SubmitOptions {
   timeoutMs?: number | undefined;
 }
 
-/** A task's failure as an Error, as Python's Pool re-raises a worker's exception. */
-export class TaskFailedError extends ForkscopeError {
-  constructor(
-    readonly taskId: number,
-    readonly failure: TaskError,
-  ) {
-    super(
-      failure.code === 'task-failed' ? 'task-failed' : failure.code,
-      failure.code === 'task-failed'
-        ? `Task ${taskId} failed: ${failure.name ?? 'Error'}: ${failure.message}`
-        : failure.message,
-    );
-    if (failure.stack) this.stack = failure.stack;
-  }
-}
-
-/** Python's AsyncResult: ready(), successful(), get(). */
-export class AsyncResult {
-  constructor(private readonly task: Task) {}
-  get id(): number {
-    return this.task.id;
-  }
-  ready(): boolean {
-    return this.task.settled;
-  }
-  successful(): boolean {
-    return this.task.state === 'done';
-  }
-  /** The value, or a rejection with the task's error (a timeout rejects with code 'timeout'). */
-  get(): Promise<unknown> {
-    return new Promise((resolve, reject) => {
-      const answer = (task: Task) =>
-        task.state === 'done' ? resolve(task.result) : reject(new TaskFailedError(task.id, task.failure!));
-      if (this.task.settled) answer(this.task);
-      else chain(this.task, answer);
-    });
-  }
-}
-
-function chain(task: Task, next: (task: Task) => void): void {
-  const before = task.onSettled;
-  task.onSettled = before
-    ? (settled) => {
-        before(settled);
-        next(settled);
-      }
-    : next;
-}
-
-function splitTarget(target: string, cwd: string): { file: string; name: string } {
-  const hash = target.lastIndexOf('#');
-  if (hash <= 0)
-    throw new ForkscopeError('invalid-argument', 'A target looks like path/to/module.js#exportName.');
-  return { file: resolve(cwd, target.slice(0, hash)), name: target.slice(hash + 1) };
-}
-
-/**
- * Checks a target before a pool is made for it, without running its code: the module must be a
- * file, and its text must name the export (unless it re-exports everything from elsewhere).
- */
-export async function checkTarget(target: string, cwd: string): Promise<void> {
-  const { file, name } = splitTarget(target, cwd);
-  if (!existsSync(file)) {
-    throw new ForkscopeError(
-      'not-found',
-      `The module ${file} does not exist (relative paths are resolved against ${cwd}).`,
-    );
-  }
-  if (!statSync(file).isFile()) throw new ForkscopeError('invalid-argument', `${file} is not a file.`);
-  const text = await readFile(file, 'utf8').catch(() => null);
-  if (text === null || !name || /export\s*\*/.test(text)) return;
-  if (!new RegExp(`(^|[^\\w$])${name.replaceAll('$', '\\$')}([^\\w$]|$)`).test(text)) {
-    throw new ForkscopeError('not-found', `${file} has no exported function named "${name}".`);
-  }
-}
-
-/** What the pool has measured of one target's tasks. */
-interface TargetStats {
-  /** Tasks finished. */
-  count: number;
-  /** Moving average of their durations (ms), quick to rise and slow to fall: a long task counts at once. */
-  averageMs: number;
-}
-
-/** Tasks finished before a target's tasks count as measured. */
-const measuredAfter = 3;
-
-/**
- * How many tasks a worker may hold: deep for tiny tasks (throughput), one for long ones or for
- * tasks not yet measured (balance: a task must not wait behind a long one while a worker idles).
- */
-function depthFor(stats: TargetStats | undefined): number {
-  if (!stats || stats.count < measuredAfter) return 1;
-  const averageMs = stats.averageMs;
-  if (averageMs < 0.05) return 64;
-  if (averageMs < 0.5) return 16;
-  if (averageMs < 5) return 4;
-  if (averageMs < 50) return 2;
-  return 1;
-}
-
 /**
  * Python's multiprocessing.Pool over forked Node workers, minus its hangs: a worker that dies
  * fails the task it was running (naming pid, exit code and signal), its other tasks go back to
  * the queue, and a replacement starts; workers that crash before they are ready degrade the pool.
+ *
+ * This is the front: it decides who runs what. The parts each keep one job — `targets.ts` (what
+ * a target is, its number, how deep a worker may hold its tasks), `task-queue.ts` (tasks waiting
+ * for a worker), `pool-worker-handle.ts` (one worker's process, channel and life),
+ * `async-result.ts` (results as Python's), `function-pool-views.ts` (what the UI shows).
  */
 export class FunctionPool extends PoolBase {
   readonly kind = 'function' as const;
   private readonly workers: PoolWorker[] = [];
   private readonly active = new Set<PoolWorker>();
-  private queue: Task[] = [];
-  private queueHead = 0;
-  private readonly targets = new Map<string, { index: number; resolved: string }>();
-  private readonly targetList: string[] = [];
-  /** The targets tasks were submitted with, first first (the initializer is not one). */
-  private readonly taskTargets = new Set<string>();
+  private readonly queue = new TaskQueue();
+  private readonly targets: PoolTargets;
   private startCrashes = 0;
   private dispatchScheduled = false;
-  /** Measured durations, by target index. */
-  private readonly stats: TargetStats[] = [];
   private shuttingDown = false;
 
   constructor(
@@ -163,7 +56,8 @@ export class FunctionPool extends PoolBase {
     private readonly opts: FunctionPoolOptions,
   ) {
     super(id, label, opts.workers);
-    if (opts.initializer) this.resolveTarget(opts.initializer);
+    this.targets = new PoolTargets(opts.cwd);
+    if (opts.initializer) this.targets.number(opts.initializer);
     for (let i = 0; i < opts.workers; i++) this.spawnWorker();
   }
 
@@ -187,7 +81,8 @@ export class FunctionPool extends PoolBase {
     );
     this.workers.push(worker);
     this.active.add(worker);
-    const init = this.opts.initializer ? this.resolveTarget(this.opts.initializer).resolved : null;
+    const { initializer } = this.opts;
+    const init = initializer ? this.targets.path(this.targets.number(initializer)) : null;
     worker.send({ type: 'init', initializer: init, initargs: this.opts.initargs ?? [] });
     worker.flush();
     this.markDirty();
@@ -202,18 +97,15 @@ export class FunctionPool extends PoolBase {
           this.onResult(worker, message);
           break;
         case 'ready':
-          worker.state = 'ready';
-          worker.wasReady = true;
-          worker.outLines = message.outLines;
-          worker.errLines = message.errLines;
+          worker.ready(message);
           this.startCrashes = 0;
           this.markDirty();
           break;
         case 'init-failed':
-          worker.initFailure = { name: message.name, message: message.message, stack: message.stack };
+          worker.initFailed(message);
           break;
         case 'given-back':
-          this.takeBack(worker, message.taskIds);
+          this.requeue(worker.gaveBack(message.taskIds));
           break;
       }
     }
@@ -222,17 +114,9 @@ export class FunctionPool extends PoolBase {
   }
 
   private onResult(worker: PoolWorker, message: Extract<FromWorker, { type: 'result' | 'error' }>): void {
-    const task = worker.inflight.shift();
-    if (!task || task.id !== message.taskId) return;
-    const { t0, t1 } = message;
-    task.startedAt = t0;
-    task.endedAt = t1;
-    task.outTo = worker.outLines = message.outLines;
-    task.errTo = worker.errLines = message.errLines;
-    worker.tasksDone++;
-    this.measure(task.targetIndex, t1 - t0);
-    if (worker.timer) clearTimeout(worker.timer);
-    worker.timer = null;
+    const task = worker.finished(message);
+    if (!task) return;
+    this.targets.measure(task.targetIndex, message.t1 - message.t0);
     if (message.type === 'result') {
       task.result = message.value;
       this.settle(task, 'done');
@@ -240,90 +124,50 @@ export class FunctionPool extends PoolBase {
       const { name, stack } = message;
       this.settle(task, 'failed', { code: 'task-failed', name, message: message.message, stack });
     }
-    const next = worker.inflight[0];
-    if (next) this.begin(worker, next, t1);
+    const next = worker.running;
+    if (next) this.begin(worker, next, message.t1);
   }
 
-  private measure(targetIndex: number, took: number): void {
-    const stats = this.stats[targetIndex];
-    if (!stats) {
-      this.stats[targetIndex] = { count: 1, averageMs: took };
-      return;
-    }
-    stats.count++;
-    stats.averageMs =
-      took > stats.averageMs ? (stats.averageMs + took) / 2 : stats.averageMs * 0.8 + took * 0.2;
-  }
-
-  /** A worker gave back the tasks it held but had not started: they go back to the head of the queue. */
-  private takeBack(worker: PoolWorker, ids: number[]): void {
-    worker.recalling = false;
-    if (ids.length === 0) return;
-    const given = new Set(ids);
-    const back: Task[] = [];
-    worker.inflight = worker.inflight.filter((task) => {
-      if (!given.has(task.id)) return true;
-      back.push(task);
-      return false;
-    });
-    for (const task of back) {
-      worker.assigned--;
-      task.attempts--;
-      task.lane = null;
-      task.pid = null;
-      task.run = null;
+  /** Tasks no worker holds any more go back to the head of the queue. */
+  private requeue(tasks: Task[]): void {
+    for (const task of tasks) {
       if (task.state !== 'queued') this.setState(task, 'queued');
       else this.touch(task);
     }
-    this.queue = [...back, ...this.queue.slice(this.queueHead)];
-    this.queueHead = 0;
+    this.queue.unshift(tasks);
   }
 
   /** The first task a worker holds is the one it runs. */
   private begin(worker: PoolWorker, task: Task, at = Date.now()): void {
-    task.startedAt = at;
-    // What the worker prints from now until the task's result belongs to the task.
-    task.outFrom = worker.outLines;
-    task.errFrom = worker.errLines;
-    task.outTo = task.errTo = Number.POSITIVE_INFINITY;
-    this.setState(task, 'running');
     const timeoutMs = task.timeoutMs ?? this.opts.taskTimeoutMs;
-    if (timeoutMs !== undefined) {
-      worker.timer = setTimeout(
-        () => this.timedOut(worker, task, timeoutMs),
-        Math.max(0, at + timeoutMs - Date.now()),
-      );
-    }
+    worker.begin(task, at, timeoutMs, () => this.timedOut(worker, task, timeoutMs!));
+    this.setState(task, 'running');
   }
 
   private timedOut(worker: PoolWorker, task: Task, timeoutMs: number): void {
-    if (worker.inflight[0] !== task || task.settled) return;
-    worker.timedOut = task;
+    if (worker.running !== task || task.settled) return;
     task.failure = {
       code: 'timeout',
       message: `Task ${task.id} ran past its timeout of ${timeoutMs} ms: its worker (pid ${worker.pid}) was killed and replaced.`,
     };
-    void worker.run.stop('timeout', 0).catch(() => {});
+    worker.killFor(task);
   }
 
   private onExit(worker: PoolWorker, code: number | null, signal: NodeJS.Signals | null): void {
-    worker.state = 'exited';
     this.active.delete(worker);
-    if (worker.timer) clearTimeout(worker.timer);
     if (worker.run.snapshot().exit?.stoppedBy === 'shutdown') this.shuttingDown = true;
-    const stopping = this.shuttingDown || this.state === 'terminated' || worker.terminating;
-    const how = describeExit(code, signal, null).meaning;
-    const [running, ...unstarted] = worker.inflight;
-    worker.inflight = [];
+    const { running, unstarted, timedOut, terminated } = worker.exited();
+    const stopping = this.shuttingDown || this.state === 'terminated' || terminated;
     if (running) {
       if (stopping) {
         this.settle(running, 'cancelled', {
           code: 'cancelled',
           message: `Task ${running.id} was cancelled: the pool was terminated while it ran.`,
         });
-      } else if (worker.timedOut === running) {
+      } else if (timedOut) {
         this.settle(running, 'failed', running.failure);
       } else {
+        const how = describeExit(code, signal, null).meaning;
         const detail = signal ? `signal ${signal}` : `exit code ${code}`;
         this.settle(running, 'failed', {
           code: 'worker-died',
@@ -332,84 +176,60 @@ export class FunctionPool extends PoolBase {
       }
     }
     // Tasks it held but never started go back to the front of the queue.
-    for (const task of unstarted) {
-      task.lane = null;
-      task.pid = null;
-      task.run = null;
-      if (stopping)
+    if (stopping) {
+      for (const task of unstarted)
         this.settle(task, 'cancelled', { code: 'cancelled', message: `Task ${task.id} was cancelled.` });
-      else this.setState(task, 'queued');
+    } else {
+      for (const task of unstarted) this.setState(task, 'queued');
+      this.queue.unshift(unstarted);
     }
-    if (!stopping && unstarted.length > 0) {
-      this.queue = [...unstarted, ...this.queue.slice(this.queueHead)];
-      this.queueHead = 0;
-    }
-
-    // A worker that never said ready crashed on start.
-    if (!worker.wasReady && !stopping) {
-      this.startCrashes++;
-      const max = this.opts.maxStartCrashes ?? 3;
-      if (this.startCrashes >= max) {
-        const cause = worker.initFailure
-          ? `${worker.initFailure.name}: ${worker.initFailure.message}`
-          : signal
-            ? `signal ${signal}`
-            : `exit code ${code}`;
-        this.degrade(
-          `Pool ${this.id} is degraded: its workers crashed on start ${this.startCrashes} times in a row (last: ${cause}). ` +
-            'Fix the initializer or the module, then create a new pool.',
-        );
-      }
-    }
-    const needed =
-      this.state === 'running' || (this.state === 'closing' && this.queueHead < this.queue.length);
-    if (!stopping && needed && this.active.size < this.size) {
-      worker.replacedBy = this.spawnWorker().lane;
-    }
+    if (!worker.wasReady && !stopping) this.crashedOnStart(worker, code, signal);
+    const needed = this.state === 'running' || (this.state === 'closing' && !this.queue.empty);
+    if (!stopping && needed && this.active.size < this.size) worker.replacedWith(this.spawnWorker().lane);
     this.markDirty();
     this.dispatch();
     this.maybeFinish();
   }
 
+  /** A worker that never said ready crashed on start: so many in a row degrade the pool. */
+  private crashedOnStart(worker: PoolWorker, code: number | null, signal: NodeJS.Signals | null): void {
+    this.startCrashes++;
+    if (this.startCrashes < (this.opts.maxStartCrashes ?? 3)) return;
+    const failure = worker.initFailure;
+    const cause = failure
+      ? `${failure.name}: ${failure.message}`
+      : signal
+        ? `signal ${signal}`
+        : `exit code ${code}`;
+    this.degrade(
+      `Pool ${this.id} is degraded: its workers crashed on start ${this.startCrashes} times in a row (last: ${cause}). ` +
+        'Fix the initializer or the module, then create a new pool.',
+    );
+  }
+
   private degrade(problem: string): void {
     this.state = 'degraded';
     this.problem = problem;
-    for (let i = this.queueHead; i < this.queue.length; i++) {
-      this.settle(this.queue[i]!, 'failed', { code: 'degraded', message: problem });
-    }
-    this.queue = [];
-    this.queueHead = 0;
-    for (const worker of this.active) void worker.run.stop('terminate', this.opts.graceMs).catch(() => {});
+    for (const task of this.queue.drain())
+      this.settle(task, 'failed', { code: 'degraded', message: problem });
+    for (const worker of this.active) void worker.stop(this.opts.graceMs);
     this.markDirty();
   }
 
   // ---- dispatch -----------------------------------------------------------------------------
 
-  private resolveTarget(target: string): { index: number; resolved: string } {
-    let known = this.targets.get(target);
-    if (!known) {
-      const { file, name } = splitTarget(target, this.opts.cwd);
-      if (!existsSync(file)) throw new ForkscopeError('not-found', `The module ${file} does not exist.`);
-      known = { index: this.targetList.length, resolved: `${file}#${name}` };
-      this.targetList.push(known.resolved);
-      this.targets.set(target, known);
-    }
-    return known;
-  }
-
   private enqueue(target: string, mode: TaskMode, payload: unknown[], timeoutMs?: number): Task {
-    const { index } = this.resolveTarget(target);
-    this.taskTargets.add(this.targetList[index]!);
-    const task = new Task(this.tasks.length + 1, this.targetList[index]!, mode, payload, timeoutMs);
+    const index = this.targets.forTask(target);
+    const task = new Task(this.tasks.length + 1, this.targets.path(index), mode, payload, timeoutMs);
     task.targetIndex = index;
     this.addTask(task);
     // Nothing queued and a worker idle: this task goes out now, one line in this very tick (the
     // round trip of a lone `await pool.apply` pays for no microtask and no dispatch pass).
-    if (this.queueHead >= this.queue.length && !this.dispatchScheduled) {
+    if (this.queue.empty && !this.dispatchScheduled) {
       const idle = this.idleWorker();
       if (idle) {
         this.assign(idle, task);
-        this.retireIfSpent(idle);
+        idle.retireIfSpent(this.opts.maxTasksPerChild);
         idle.flush();
         return task;
       }
@@ -424,22 +244,10 @@ export class FunctionPool extends PoolBase {
 
   /** A ready worker holding no task, that may take one more (maxTasksPerChild). */
   private idleWorker(): PoolWorker | null {
-    const max = this.opts.maxTasksPerChild;
     for (const worker of this.active) {
-      if (worker.state !== 'ready' || worker.retiring || worker.inflight.length > 0) continue;
-      if (max !== undefined && worker.assigned >= max) continue;
-      return worker;
+      if (worker.holding === 0 && worker.open(this.opts.maxTasksPerChild)) return worker;
     }
     return null;
-  }
-
-  /** maxTasksPerChild: a worker that was given its last task exits after it, and is replaced then. */
-  private retireIfSpent(worker: PoolWorker): void {
-    const max = this.opts.maxTasksPerChild;
-    if (max !== undefined && worker.assigned >= max && !worker.retiring) {
-      worker.retiring = true;
-      worker.send({ type: 'retire' });
-    }
   }
 
   /**
@@ -451,77 +259,52 @@ export class FunctionPool extends PoolBase {
   private dispatch(): void {
     this.dispatchScheduled = false;
     const max = this.opts.maxTasksPerChild;
-    const ready = [...this.active].filter((worker) => worker.state === 'ready' && !worker.retiring);
-    const open = (worker: PoolWorker) => max === undefined || worker.assigned < max;
-    while (this.queueHead < this.queue.length) {
-      const task = this.queue[this.queueHead]!;
+    const ready = [...this.active].filter((worker) => worker.state === 'ready' && worker.open(undefined));
+    for (let task = this.queue.peek(); task; task = this.queue.peek()) {
       if (task.state !== 'queued') {
-        this.queueHead++;
+        this.queue.shift();
         continue;
       }
       let best: PoolWorker | null = null;
       for (const worker of ready) {
-        if (!open(worker)) continue;
-        if (!best || worker.inflight.length < best.inflight.length) best = worker;
-        if (best.inflight.length === 0) break;
+        if (!worker.open(max)) continue;
+        if (!best || worker.holding < best.holding) best = worker;
+        if (best.holding === 0) break;
       }
-      if (!best || best.inflight.length >= depthFor(this.stats[task.targetIndex])) break;
-      this.queueHead++;
+      if (!best || best.holding >= this.targets.depth(task.targetIndex)) break;
+      this.queue.shift();
       this.assign(best, task);
     }
-    if (this.queueHead > 4096 && this.queueHead * 2 > this.queue.length) {
-      this.queue = this.queue.slice(this.queueHead);
-      this.queueHead = 0;
-    }
-    if (this.queueHead >= this.queue.length) this.recallForIdle(ready.filter(open));
+    this.queue.compact();
+    if (this.queue.empty) this.recallForIdle(ready.filter((worker) => worker.open(max)));
     for (const worker of ready) {
-      this.retireIfSpent(worker);
+      worker.retireIfSpent(max);
       worker.flush();
     }
   }
 
   /** Idle workers and nothing queued: the workers holding unstarted tasks give them back. */
   private recallForIdle(candidates: PoolWorker[]): void {
-    let idle = candidates.filter((worker) => worker.inflight.length === 0).length;
+    let idle = candidates.filter((worker) => worker.holding === 0).length;
     if (idle === 0) return;
     const holders = [...this.active]
-      .filter((worker) => worker.state === 'ready' && !worker.recalling && worker.inflight.length > 1)
-      .sort((a, b) => b.inflight.length - a.inflight.length);
+      .filter((worker) => worker.state === 'ready' && !worker.recalling && worker.holding > 1)
+      .sort((a, b) => b.holding - a.holding);
     for (const holder of holders) {
       if (idle-- <= 0) break;
-      holder.recalling = true;
-      holder.send({ type: 'give-back' });
-      holder.flush();
+      holder.recall();
     }
   }
 
   private assign(worker: PoolWorker, task: Task): void {
-    if (!worker.definedTargets.has(task.targetIndex)) {
-      worker.definedTargets.add(task.targetIndex);
-      worker.send({ type: 'define', index: task.targetIndex, target: task.target });
-    }
-    worker.send({
-      type: 'task',
-      taskId: task.id,
-      targetIndex: task.targetIndex,
-      mode: task.mode,
-      payload: task.payload,
-    });
-    worker.inflight.push(task);
-    worker.assigned++;
-    task.lane = worker.lane;
-    task.pid = worker.pid;
-    task.run = worker.run;
-    task.attempts++;
-    if (worker.inflight.length === 1) this.begin(worker, task);
+    if (worker.hold(task, task.target)) this.begin(worker, task);
   }
 
   protected maybeFinish(): void {
-    if (this.state === 'closing' && this.queueHead >= this.queue.length) {
+    if (this.state === 'closing' && this.queue.empty) {
       for (const worker of this.active) {
-        if (worker.state === 'ready' && !worker.retiring) {
-          worker.retiring = true;
-          worker.send({ type: 'retire' });
+        if (worker.open(undefined)) {
+          worker.retire();
           worker.flush();
         }
       }
@@ -607,7 +390,7 @@ export class FunctionPool extends PoolBase {
     const ready: Task[] = [];
     let wake: (() => void) | null = null;
     for (const task of tasks) {
-      chain(task, (settled) => {
+      whenSettled(task, (settled) => {
         ready.push(settled);
         wake?.();
       });
@@ -623,18 +406,13 @@ export class FunctionPool extends PoolBase {
   async terminate(): Promise<void> {
     if (this.state === 'done' || this.state === 'terminated') return;
     if (this.state !== 'degraded') this.state = 'terminated';
-    for (let i = this.queueHead; i < this.queue.length; i++) {
-      this.settle(this.queue[i]!, 'cancelled', {
+    for (const task of this.queue.drain()) {
+      this.settle(task, 'cancelled', {
         code: 'cancelled',
-        message: `Task ${this.queue[i]!.id} was cancelled: the pool was terminated.`,
+        message: `Task ${task.id} was cancelled: the pool was terminated.`,
       });
     }
-    this.queue = [];
-    this.queueHead = 0;
-    const stops = [...this.active].map((worker) => {
-      worker.terminating = true;
-      return worker.run.stop('terminate', this.opts.graceMs).catch(() => {});
-    });
+    const stops = [...this.active].map((worker) => worker.terminate(this.opts.graceMs));
     this.markDirty();
     await Promise.all(stops);
     await this.join(this.opts.graceMs + 3000);
@@ -643,33 +421,11 @@ export class FunctionPool extends PoolBase {
   // ---- views --------------------------------------------------------------------------------
 
   protected lanes(): PoolLane[] {
-    return this.workers.map((worker) => {
-      const run = worker.run.snapshot();
-      return {
-        lane: worker.lane,
-        runId: run.id,
-        pid: run.pid,
-        state: worker.state,
-        startedAt: run.startedAt,
-        endedAt: run.endedAt,
-        tasksDone: worker.tasksDone,
-        exit: run.exit?.meaning ?? (worker.state === 'exited' ? 'exited' : null),
-        replacedBy: worker.replacedBy,
-      };
-    });
+    return workerLanes(this.workers);
   }
 
   protected options(): PoolRecord['options'] {
-    return {
-      initializer: this.opts.initializer ?? null,
-      maxTasksPerChild: this.opts.maxTasksPerChild ?? null,
-      taskTimeoutMs: this.opts.taskTimeoutMs ?? null,
-      template: null,
-      targets: [...this.taskTargets],
-      keepOrder: true,
-      halt: 'never',
-      retries: 0,
-    };
+    return functionPoolOptions(this.opts, this.targets.taskTargets);
   }
 
   detail(id: number): TaskDetail {

@@ -5,7 +5,8 @@ import { ForkscopeError, type CreateCommandPool, type CreateFunctionPool } from 
 import type { Engine } from '../engine';
 import { checkCwd, mergeEnv } from '../validate';
 import { CommandPool } from './command-pool';
-import { checkTarget, FunctionPool } from './function-pool';
+import { FunctionPool } from './function-pool';
+import { checkTarget } from './targets';
 import { shellJoin } from './shell-quote';
 import type { PoolBase } from './pool-base';
 

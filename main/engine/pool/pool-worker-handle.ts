@@ -10,6 +10,8 @@ import {
   readBatch,
   splitLines,
   type FromWorker,
+  type ErrorParts,
+  type TaskEnd,
   type ToWorker,
   type WireMessage,
 } from './worker-protocol';
@@ -32,32 +34,37 @@ export interface WorkerSpawn {
 
 /**
  * One worker process of a function pool, seen from the engine: a registered run (kind
- * 'pool-worker', its output captured like any other), a batched control channel on fd 3,
- * and the tasks it holds, in the order it will run them (the first one is running).
+ * 'pool-worker', its output captured like any other), a batched control channel on fd 3, and the
+ * tasks it holds, in the order it will run them (the first one is running). Its life (starting →
+ * ready → exited; retiring, recalling, timed out) changes only through its methods; the pool
+ * decides, the worker keeps the books.
  */
 export class PoolWorker {
   readonly run: Run;
   readonly lane: number;
-  readonly child: ChildProcess;
-  state: 'starting' | 'ready' | 'exited' = 'starting';
-  wasReady = false;
-  inflight: Task[] = [];
+  private readonly child: ChildProcess;
+  private current: 'starting' | 'ready' | 'exited' = 'starting';
+  private everReady = false;
+  /** The tasks it holds, in the order it runs them: the first is running. */
+  private held: Task[] = [];
   /** Asked to give back its unstarted tasks ('give-back'), answer ('given-back') not yet here. */
-  recalling = false;
-  assigned = 0;
-  tasksDone = 0;
+  private recallPending = false;
+  /** Tasks ever given to it (maxTasksPerChild counts these). */
+  private assigned = 0;
+  private done = 0;
   /** Told to exit once its tasks are done (close, maxTasksPerChild). */
-  retiring = false;
+  private leaving = false;
   /** The task whose timeout made the engine kill this worker. */
-  timedOut: Task | null = null;
-  terminating = false;
-  timer: NodeJS.Timeout | null = null;
-  replacedBy: number | null = null;
-  initFailure: { name: string; message: string; stack: string } | null = null;
+  private killedFor: Task | null = null;
+  /** Stopped by the pool's terminate: its tasks are cancelled, not failed. */
+  private terminated = false;
+  private timer: NodeJS.Timeout | null = null;
+  private successor: number | null = null;
+  private initError: ErrorParts | null = null;
   /** Cumulative line counts already given to tasks. */
-  outLines = 0;
-  errLines = 0;
-  readonly definedTargets = new Set<number>();
+  private outLines = 0;
+  private errLines = 0;
+  private readonly definedTargets = new Set<number>();
   private outbox: WireMessage[] = [];
   private readonly control: Socket | null;
 
@@ -146,6 +153,189 @@ export class PoolWorker {
     return this.run.pid;
   }
 
+  get state(): 'starting' | 'ready' | 'exited' {
+    return this.current;
+  }
+
+  /** It said ready once (a worker that never did crashed on start). */
+  get wasReady(): boolean {
+    return this.everReady;
+  }
+
+  get tasksDone(): number {
+    return this.done;
+  }
+
+  get replacedBy(): number | null {
+    return this.successor;
+  }
+
+  get initFailure(): ErrorParts | null {
+    return this.initError;
+  }
+
+  /** How many tasks it holds (the running one included). */
+  get holding(): number {
+    return this.held.length;
+  }
+
+  get recalling(): boolean {
+    return this.recallPending;
+  }
+
+  /** Ready, not leaving, and under `maxTasksPerChild`: it may be given another task. */
+  open(maxTasksPerChild: number | undefined): boolean {
+    return (
+      this.current === 'ready' &&
+      !this.leaving &&
+      (maxTasksPerChild === undefined || this.assigned < maxTasksPerChild)
+    );
+  }
+
+  ready(lines: { outLines: number; errLines: number }): void {
+    this.current = 'ready';
+    this.everReady = true;
+    this.outLines = lines.outLines;
+    this.errLines = lines.errLines;
+  }
+
+  initFailed(error: ErrorParts): void {
+    this.initError = { name: error.name, message: error.message, stack: error.stack };
+  }
+
+  /**
+   * Gives it a task (its target is defined first, once per worker). True when the task is the
+   * first it holds, that is, the one it runs now.
+   */
+  hold(task: Task, targetPath: string): boolean {
+    if (!this.definedTargets.has(task.targetIndex)) {
+      this.definedTargets.add(task.targetIndex);
+      this.send({ type: 'define', index: task.targetIndex, target: targetPath });
+    }
+    const { id: taskId, targetIndex, mode, payload } = task;
+    this.send({ type: 'task', taskId, targetIndex, mode, payload });
+    this.held.push(task);
+    this.assigned++;
+    task.lane = this.lane;
+    task.pid = this.pid;
+    task.run = this.run;
+    task.attempts++;
+    return this.held.length === 1;
+  }
+
+  /** Its first task starts (now, or when the one before ended): what it prints from here is the task's. */
+  begin(task: Task, at: number, timeoutMs: number | undefined, onTimeout: () => void): void {
+    task.startedAt = at;
+    task.outFrom = this.outLines;
+    task.errFrom = this.errLines;
+    task.outTo = task.errTo = Number.POSITIVE_INFINITY;
+    if (timeoutMs !== undefined) this.timer = setTimeout(onTimeout, Math.max(0, at + timeoutMs - Date.now()));
+  }
+
+  /** Its running task ended: that task with its times and lines, or null if the answer is not for it. */
+  finished(end: TaskEnd): Task | null {
+    const task = this.held.shift();
+    if (!task || task.id !== end.taskId) return null;
+    task.startedAt = end.t0;
+    task.endedAt = end.t1;
+    task.outTo = this.outLines = end.outLines;
+    task.errTo = this.errLines = end.errLines;
+    this.done++;
+    this.clearTimer();
+    return task;
+  }
+
+  /** The task it runs now, if any. */
+  get running(): Task | undefined {
+    return this.held[0];
+  }
+
+  /** Asks for the tasks it holds but has not started (another worker is idle). */
+  recall(): void {
+    this.recallPending = true;
+    this.send({ type: 'give-back' });
+    this.flush();
+  }
+
+  /** The answer to `recall`: the tasks it gave back, no longer its own. */
+  gaveBack(taskIds: number[]): Task[] {
+    this.recallPending = false;
+    if (taskIds.length === 0) return [];
+    const given = new Set(taskIds);
+    const back: Task[] = [];
+    this.held = this.held.filter((task) => {
+      if (!given.has(task.id)) return true;
+      back.push(task);
+      return false;
+    });
+    for (const task of back) {
+      this.assigned--;
+      task.attempts--;
+      release(task);
+    }
+    return back;
+  }
+
+  /** Exit once the tasks it holds are done (close); the message goes with the next flush. */
+  retire(): void {
+    if (this.leaving) return;
+    this.leaving = true;
+    this.send({ type: 'retire' });
+  }
+
+  /** maxTasksPerChild: a worker given its last task exits after it (and is replaced then). */
+  retireIfSpent(maxTasksPerChild: number | undefined): void {
+    if (maxTasksPerChild !== undefined && this.assigned >= maxTasksPerChild) this.retire();
+  }
+
+  /** Its running task ran past its timeout: the worker is killed (and replaced). */
+  killFor(task: Task): boolean {
+    if (this.held[0] !== task || task.settled) return false;
+    this.killedFor = task;
+    void this.run.stop('timeout', 0).catch(() => {});
+    return true;
+  }
+
+  /** The pool is terminated: its tasks are cancelled when it exits. */
+  terminate(graceMs: number): Promise<void> {
+    this.terminated = true;
+    return this.stop(graceMs);
+  }
+
+  stop(graceMs: number): Promise<void> {
+    return this.run.stop('terminate', graceMs).then(
+      () => {},
+      () => {},
+    );
+  }
+
+  /**
+   * It exited: the task it was running, whether that task's timeout killed it, and the tasks it
+   * held but never started (no longer its own).
+   */
+  exited(): { running: Task | undefined; unstarted: Task[]; timedOut: boolean; terminated: boolean } {
+    this.current = 'exited';
+    this.clearTimer();
+    const [running, ...unstarted] = this.held;
+    this.held = [];
+    for (const task of unstarted) release(task);
+    return {
+      running,
+      unstarted,
+      timedOut: running !== undefined && this.killedFor === running,
+      terminated: this.terminated,
+    };
+  }
+
+  replacedWith(lane: number): void {
+    this.successor = lane;
+  }
+
+  private clearTimer(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+  }
+
   send(message: ToWorker): void {
     this.outbox.push(encodeToWorker(message));
   }
@@ -156,4 +346,11 @@ export class PoolWorker {
     this.outbox = [];
     if (this.control && !this.control.destroyed) this.control.write(line);
   }
+}
+
+/** A task no worker holds any more. */
+function release(task: Task): void {
+  task.lane = null;
+  task.pid = null;
+  task.run = null;
 }
