@@ -1,6 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { vi } from 'vitest';
 import { Engine, type EngineOptions } from '../../main/engine/engine';
 
 export const projectRoot = resolve(import.meta.dirname, '..', '..');
@@ -18,22 +19,22 @@ export function createTestEngine(options: Partial<EngineOptions> = {}): Engine {
   });
 }
 
-/** Polls until `check` returns a truthy value or the time is up (generous: this machine has 2 cores). */
-export async function eventually<T>(
+/**
+ * Polls until `check` returns a truthy value or the time is up (generous: this machine has 2 cores):
+ * `vi.waitFor`, which retries only on a throw, made to retry on a falsy value too. A check that
+ * throws (an `expect`) fails with its own message when the time is up.
+ */
+export function eventually<T>(
   check: () => T | Promise<T>,
   timeoutMs = 10_000,
   what = 'condition',
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
+): Promise<NonNullable<T>> {
+  return vi.waitFor(
+    async () => {
       const value = await check();
-      if (value) return value;
-    } catch (error) {
-      last = error;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`Timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+      if (!value) throw new Error(`Timed out waiting for ${what}`);
+      return value;
+    },
+    { timeout: timeoutMs, interval: 50 },
+  );
 }

@@ -1,8 +1,6 @@
-import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-
-const ourTempDirs = /^forkscope-(test|serve|mem|capture)-/;
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { removeTempDirsAfterwards } from './temp-dirs';
 
 /**
  * Engine tests fork the built child scripts: they need `npm run build` first (npm test does it).
@@ -14,12 +12,5 @@ export default function requireBuild() {
   if (missing.length > 0) {
     throw new Error(`Missing build output (${missing.join(', ')}): run "npm run build" first.`);
   }
-  const startedAt = Date.now() - 1000;
-  return () => {
-    for (const name of readdirSync(tmpdir())) {
-      const path = join(tmpdir(), name);
-      if (ourTempDirs.test(name) && statSync(path).mtimeMs >= startedAt)
-        rmSync(path, { recursive: true, force: true });
-    }
-  };
+  return removeTempDirsAfterwards(/^forkscope-(test|serve|mem|capture)-/);
 }
