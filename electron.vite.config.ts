@@ -81,7 +81,10 @@ export default defineConfig({
     plugins: [svelte()],
     build: {
       outDir: resolve('out/renderer'),
-      rolldownOptions: { input: resolve('renderer/index.html') },
+      // bench.html: the app plus the hooks bench/system.bench.ts drives (renderer/bench.ts); not packaged.
+      rolldownOptions: {
+        input: { index: resolve('renderer/index.html'), bench: resolve('renderer/bench.html') },
+      },
     },
   },
 });

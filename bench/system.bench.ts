@@ -85,7 +85,10 @@ async function measureDiffApply(): Promise<{ firstAdd: number; add: number; chan
   const browser = await chromium.launch({ executablePath, args: chromiumArgs });
   try {
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    await page.goto(serve.url);
+    // bench.html: the app plus the System store's benchmark hooks (renderer/bench.ts); the token stays in the hash.
+    const url = new URL(serve.url);
+    url.pathname = '/bench.html';
+    await page.goto(url.href);
     await page.getByRole('navigation', { name: 'Sections' }).getByRole('button', { name: 'System' }).click();
     await page.getByRole('grid', { name: 'Processes' }).waitFor();
     await page.getByRole('button', { name: 'Pause' }).click();

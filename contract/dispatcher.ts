@@ -122,5 +122,3 @@ export function createDispatcher(handlers: Handlers, options: DispatcherOptions 
 
   return { call, handleFrame, handleText };
 }
-
-export type Dispatcher = ReturnType<typeof createDispatcher>;

@@ -111,6 +111,14 @@ export const waitInfo = z.object({
 });
 export type WaitInfo = z.infer<typeof waitInfo>;
 
+/** A process's most recent samples (oldest first), one per snapshot: CPU % and resident bytes. */
+export const processHistory = z.object({
+  t: z.array(z.number()),
+  cpu: z.array(z.number()),
+  memory: z.array(z.number()),
+});
+export type ProcessHistory = z.infer<typeof processHistory>;
+
 export const processDetails = z.object({
   pid: z.number().int(),
   ppid: z.number().int(),
@@ -134,8 +142,7 @@ export const processDetails = z.object({
   memory: z.number(),
   own: ownership.nullable(),
   runId: runId.nullable(),
-  /** The most recent samples (oldest first), one per snapshot: CPU % and resident bytes. */
-  history: z.object({ t: z.array(z.number()), cpu: z.array(z.number()), memory: z.array(z.number()) }),
+  history: processHistory,
   /** Why it waits (Linux; the Python lens's answer where it knows more); null elsewhere. */
   why: waitInfo.nullable().default(null),
 });

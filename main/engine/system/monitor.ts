@@ -3,6 +3,7 @@ import {
   ForkscopeError,
   type KillResult,
   type ProcessDetails,
+  type ProcessHistory,
   type ProcessRow,
   type SystemDiff,
   type SystemSettings,
@@ -40,12 +41,6 @@ export interface SystemEvents {
 
 const historyLength = 120;
 
-interface History {
-  t: number[];
-  cpu: number[];
-  memory: number[];
-}
-
 const stateMeanings: Record<string, string> = {
   R: 'running',
   S: 'sleeping (waiting for an event)',
@@ -76,7 +71,7 @@ export class SystemMonitor extends EventEmitter<SystemEvents> {
   private leaseUntil = 0;
   private timer: NodeJS.Timeout | null = null;
   private refreshing: Promise<void> | null = null;
-  private readonly history = new Map<string, History>();
+  private readonly history = new Map<string, ProcessHistory>();
   private stopped = false;
 
   constructor(
@@ -281,7 +276,7 @@ export class SystemMonitor extends EventEmitter<SystemEvents> {
     return python ? fromPython(python, kernel) : kernel;
   }
 
-  private historyOf(key: string): History {
+  private historyOf(key: string): ProcessHistory {
     const history = this.history.get(key);
     return history
       ? { t: [...history.t], cpu: [...history.cpu], memory: [...history.memory] }

@@ -1,6 +1,6 @@
-import { flushSync } from 'svelte';
 import type {
   ProcessDetails,
+  ProcessHistory,
   ProcessRow,
   SignalName,
   SystemDiff,
@@ -23,12 +23,6 @@ export type Highlight = 'new' | 'exited';
 export const highlightMs = 4000;
 const leaseMs = 15_000;
 const historyLength = 120;
-
-export interface History {
-  t: number[];
-  cpu: number[];
-  memory: number[];
-}
 
 function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
@@ -53,7 +47,7 @@ class SystemStore {
   selectedKey = $state<string | null>(null);
   details = $state.raw<ProcessDetails | null>(null);
   detailsError = $state<string | null>(null);
-  history = $state.raw<History>({ t: [], cpu: [], memory: [] });
+  history = $state.raw<ProcessHistory>({ t: [], cpu: [], memory: [] });
   /** The Send-signal dialog of the selected process, open with this signal chosen (F9/k, Delete). */
   signalDialog = $state<SignalName | null>(null);
   private detailsPending = false;
@@ -198,14 +192,7 @@ class SystemStore {
     if (changed) this.publish();
   }
 
-  /** Time to apply one diff and update the page (the benchmark's measure). */
-  measureApply(diff: SystemDiff): number {
-    const started = performance.now();
-    this.applyDiff(diff);
-    flushSync();
-    return performance.now() - started;
-  }
-
+  /** The sequence number of the last diff applied (the benchmark entry, renderer/bench.ts, reads it). */
   get currentSeq(): number {
     return this.seq;
   }
@@ -298,6 +285,3 @@ class SystemStore {
 }
 
 export const systemStore = new SystemStore();
-
-// The benchmark (bench/system.bench.ts) applies a synthetic diff here and times it in Chromium.
-(globalThis as { __forkscopeSystem?: unknown }).__forkscopeSystem = systemStore;
