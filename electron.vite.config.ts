@@ -1,6 +1,7 @@
 import { resolve, sep } from 'node:path';
 import { defineConfig } from 'electron-vite';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
+import { paraglideVitePlugin } from '@inlang/paraglide-js';
 import type { Plugin } from 'vite';
 
 /**
@@ -78,7 +79,17 @@ export default defineConfig({
   },
   renderer: {
     root: resolve('renderer'),
-    plugins: [svelte()],
+    plugins: [
+      svelte(),
+      // The UI's messages (renderer/lib/i18n/messages/*.json) compiled to one function per message;
+      // the same options as `npm run i18n`.
+      paraglideVitePlugin({
+        project: resolve('project.inlang'),
+        outdir: resolve('renderer/lib/i18n/paraglide'),
+        strategy: ['globalVariable', 'baseLocale'],
+        emitTsDeclarations: true,
+      }),
+    ],
     build: {
       outDir: resolve('out/renderer'),
       // bench.html: the app plus the hooks bench/system.bench.ts drives (renderer/bench.ts); not packaged.

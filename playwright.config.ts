@@ -21,6 +21,9 @@ export default defineConfig({
   retries: 0,
   reporter: [['list']],
   use: {
+    // The UI follows the browser's language (renderer/lib/i18n): the suite reads English unless a
+    // test asks for another (tests/e2e/i18n.spec.ts).
+    locale: 'en-US',
     launchOptions: {
       executablePath: browser.path ?? undefined,
       args: chromiumArgs,

@@ -7,6 +7,23 @@ import { electronBinary } from './electron-binary.mjs';
 const bin = (/** @type {string} */ name) => `node_modules/.bin/${name}`;
 /** @type {[string, string, string[]][]} */
 const steps = [
+  // The UI's messages compiled (renderer/lib/i18n/paraglide, not committed): lint, types and tests import them.
+  [
+    'messages',
+    bin('paraglide-js'),
+    [
+      'compile',
+      '--project',
+      './project.inlang',
+      '--outdir',
+      './renderer/lib/i18n/paraglide',
+      '--strategy',
+      'globalVariable',
+      'baseLocale',
+      '--emit-ts-declarations',
+      '--silent',
+    ],
+  ],
   ['lint', bin('eslint'), ['.']],
   ['format', bin('prettier'), ['--check', '.', '--log-level', 'warn']],
   // One program per runtime: Node code without DOM types, Playwright suites, the renderer without Node types.

@@ -1,11 +1,55 @@
-const counts = new Intl.NumberFormat('en');
+import { getLocale, type Locale } from '../i18n/paraglide/runtime.js';
+import { m } from '../i18n/messages';
+
+/**
+ * Numbers, durations and times in the current language (paraglide's getLocale(), which reads the
+ * locale store in the app: a template that formats depends on the language and redraws with it).
+ * Formatters are made once per locale.
+ */
+function perLocale<T>(make: (locale: Locale) => T): () => T {
+  const made = new Map<Locale, T>();
+  return () => {
+    const locale = getLocale();
+    let value = made.get(locale);
+    if (value === undefined) made.set(locale, (value = make(locale)));
+    return value;
+  };
+}
+
+const counts = perLocale((locale) => new Intl.NumberFormat(locale));
+const fixed = [0, 1, 2].map((digits) =>
+  perLocale(
+    (locale) =>
+      new Intl.NumberFormat(locale, {
+        minimumFractionDigits: digits,
+        maximumFractionDigits: digits,
+        useGrouping: false,
+      }),
+  ),
+);
+const clock = perLocale(
+  (locale) =>
+    new Intl.DateTimeFormat(locale, {
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+      fractionalSecondDigits: 3,
+      hourCycle: 'h23',
+    }),
+);
+const dates = perLocale(
+  (locale) => new Intl.DateTimeFormat(locale, { year: 'numeric', month: '2-digit', day: '2-digit' }),
+);
+const relative = perLocale((locale) => new Intl.RelativeTimeFormat(locale, { numeric: 'auto' }));
+
+const withDigits = (value: number, digits: 0 | 1 | 2) => fixed[digits]!().format(value);
 
 export function formatCount(value: number): string {
-  return counts.format(value);
+  return counts().format(value);
 }
 
 export function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024) return `${formatCount(bytes)} B`;
   const units = ['KB', 'MB', 'GB', 'TB'];
   let value = bytes / 1024;
   let unit = 0;
@@ -13,30 +57,45 @@ export function formatBytes(bytes: number): string {
     value /= 1024;
     unit++;
   }
-  return `${value >= 100 ? value.toFixed(0) : value.toFixed(1)} ${units[unit]}`;
+  return `${withDigits(value, value >= 100 ? 0 : 1)} ${units[unit]}`;
 }
 
 export function formatDuration(ms: number): string {
-  if (ms < 1000) return `${Math.max(0, Math.round(ms))} ms`;
+  if (ms < 1000) return m.duration_ms({ n: formatCount(Math.max(0, Math.round(ms))) });
   const seconds = ms / 1000;
-  if (seconds < 60) return `${seconds.toFixed(seconds < 10 ? 2 : 1)} s`;
+  if (seconds < 60) return m.duration_s({ n: withDigits(seconds, seconds < 10 ? 2 : 1) });
   const minutes = Math.floor(seconds / 60);
-  if (minutes < 60) return `${minutes} m ${Math.floor(seconds % 60)} s`;
-  return `${Math.floor(minutes / 60)} h ${minutes % 60} m`;
+  if (minutes < 60) return m.duration_m_s({ m: minutes, s: Math.floor(seconds % 60) });
+  return m.duration_h_m({ h: Math.floor(minutes / 60), m: minutes % 60 });
 }
 
-const pad = (value: number, width = 2) => String(value).padStart(width, '0');
+/** "5 seconds ago", "5秒钟前": how long ago something was, in the largest whole unit. */
+export function formatAgo(ms: number): string {
+  const seconds = Math.round(Math.max(0, ms) / 1000);
+  if (seconds < 60) return relative().format(-seconds, 'second');
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) return relative().format(-minutes, 'minute');
+  return relative().format(-Math.floor(minutes / 60), 'hour');
+}
 
-/** 14:03:07.123, local time: the console's timestamps. */
+/** 14:03:07.123, local time, 24-hour in every language: the console's timestamps. */
 export function formatClock(epochMs: number): string {
-  const date = new Date(epochMs);
-  return `${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}.${pad(date.getMilliseconds(), 3)}`;
+  return clock().format(epochMs);
 }
 
-/** 2024-05-01 14:03:07.123, for details. */
+const pad = (value: number) => String(value).padStart(2, '0');
+
+/**
+ * For details: 2024-05-01 14:03:07.123 in English (ISO order, unambiguous for a developer's tool),
+ * the language's own date order elsewhere (2024/05/01 14:03:07.123).
+ */
 export function formatDateTime(epochMs: number): string {
   const date = new Date(epochMs);
-  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ${formatClock(epochMs)}`;
+  const day =
+    getLocale() === 'en'
+      ? `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`
+      : dates().format(date);
+  return `${day} ${formatClock(epochMs)}`;
 }
 
 /** An argv as a person would type it: arguments with spaces or quotes are single-quoted. */

@@ -1,4 +1,7 @@
 import { tick } from 'svelte';
+import { m } from '../i18n/messages';
+import { getLocale } from '../i18n/paraglide/runtime.js';
+import { sectionLabel } from './section-labels';
 import { navigation } from './navigation.svelte';
 import type { SectionId } from './sections';
 
@@ -12,52 +15,47 @@ export type Command =
 
 export interface Shortcut {
   command: Command;
-  /** As shown in the help, each one a key or a sequence ("g r"). */
+  /** As shown in the help, each one a key or a sequence ("g r"); key names stay as on the keyboard. */
   keys: string[];
-  /** What it does (the help's words: one place, ready for translation). */
-  does: string;
-  /** Where it works. */
-  where: string;
+  /** What it does, in the current language. */
+  does: () => string;
+  /** Where it works: these sections, or everywhere (null). */
+  where: SectionId[] | null;
 }
 
+const goTo = (section: SectionId) => () =>
+  m.shortcut_go({ section: sectionLabel({ id: section, label: section }) });
+
 export const shortcuts: Shortcut[] = [
-  { command: 'help', keys: ['?'], does: 'Show or hide this list of shortcuts', where: 'everywhere' },
-  { command: 'go-runs', keys: ['g r'], does: 'Go to Runs', where: 'everywhere' },
-  { command: 'go-examples', keys: ['g e'], does: 'Go to Examples', where: 'everywhere' },
-  { command: 'go-pools', keys: ['g p'], does: 'Go to Pools', where: 'everywhere' },
-  { command: 'go-queues', keys: ['g q'], does: 'Go to Queues', where: 'everywhere' },
-  { command: 'go-system', keys: ['g s'], does: 'Go to System', where: 'everywhere' },
-  { command: 'search', keys: ['/'], does: 'Search: filter runs or processes', where: 'Runs, System' },
-  { command: 'new-run', keys: ['n'], does: 'New run: open the launch form', where: 'Runs' },
-  { command: 'run', keys: ['Ctrl+Enter'], does: 'Launch the command in the form', where: 'Runs' },
-  { command: 'tree', keys: ['F5', 't'], does: 'Switch between table and tree', where: 'System' },
-  { command: 'sort', keys: ['F6', '>'], does: 'Sort by the next column', where: 'System' },
-  {
-    command: 'signal',
-    keys: ['F9', 'k'],
-    does: 'Send a signal to the selected process',
-    where: 'System',
-  },
-  {
-    command: 'kill',
-    keys: ['Delete'],
-    does: 'Kill the selected process (asks first)',
-    where: 'System',
-  },
-  {
-    command: 'pause',
-    keys: ['Space'],
-    does: 'Pause or resume refreshing (not on a button)',
-    where: 'System',
-  },
+  { command: 'help', keys: ['?'], does: m.shortcut_help, where: null },
+  { command: 'go-runs', keys: ['g r'], does: goTo('runs'), where: null },
+  { command: 'go-examples', keys: ['g e'], does: goTo('examples'), where: null },
+  { command: 'go-pools', keys: ['g p'], does: goTo('pools'), where: null },
+  { command: 'go-queues', keys: ['g q'], does: goTo('queues'), where: null },
+  { command: 'go-system', keys: ['g s'], does: goTo('system'), where: null },
+  { command: 'search', keys: ['/'], does: m.shortcut_search, where: ['runs', 'system'] },
+  { command: 'new-run', keys: ['n'], does: m.shortcut_new_run, where: ['runs'] },
+  { command: 'run', keys: ['Ctrl+Enter'], does: m.shortcut_run, where: ['runs'] },
+  { command: 'tree', keys: ['F5', 't'], does: m.shortcut_tree, where: ['system'] },
+  { command: 'sort', keys: ['F6', '>'], does: m.shortcut_sort, where: ['system'] },
+  { command: 'signal', keys: ['F9', 'k'], does: m.shortcut_signal, where: ['system'] },
+  { command: 'kill', keys: ['Delete'], does: m.shortcut_kill, where: ['runs', 'system'] },
+  { command: 'pause', keys: ['Space'], does: m.shortcut_pause, where: ['system'] },
 ];
 
+/** A shortcut's "where", in the current language: "Runs, System", "运行、系统", "everywhere". */
+export function whereIt(shortcut: Shortcut): string {
+  if (!shortcut.where) return m.help_everywhere();
+  const names = shortcut.where.map((id) => sectionLabel({ id, label: id }));
+  return new Intl.ListFormat(getLocale(), { style: 'narrow', type: 'conjunction' }).format(names);
+}
+
 /** Keys within a table or list, said in the help beside the shortcuts. */
-export const movementKeys: { keys: string; does: string }[] = [
-  { keys: 'Tab', does: 'Move between controls; a table or list is one stop' },
-  { keys: '↑ ↓ Home End PgUp PgDn', does: 'Move between rows of the process table and the runs list' },
-  { keys: '→ ←', does: 'Expand or collapse a process in the tree' },
-  { keys: 'Esc', does: 'Close a dialog or this help' },
+export const movementKeys: { keys: string; does: () => string }[] = [
+  { keys: 'Tab', does: m.move_tab },
+  { keys: '↑ ↓ Home End PgUp PgDn', does: m.move_rows },
+  { keys: '→ ←', does: m.move_tree },
+  { keys: 'Esc', does: m.move_esc },
 ];
 
 const goKeys: Record<string, SectionId> = { r: 'runs', e: 'examples', p: 'pools', q: 'queues', s: 'system' };

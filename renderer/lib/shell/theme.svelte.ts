@@ -1,30 +1,17 @@
+import { storedChoice } from '../components/stored-choice';
+
 export type Theme = 'light' | 'dark';
 
-const storageKey = 'forkscope.theme';
-
-function readChoice(): Theme | null {
-  try {
-    const value = localStorage.getItem(storageKey);
-    return value === 'light' || value === 'dark' ? value : null;
-  } catch {
-    return null;
-  }
-}
-
-function writeChoice(value: Theme | null) {
-  try {
-    if (value) localStorage.setItem(storageKey, value);
-    else localStorage.removeItem(storageKey);
-  } catch {
-    // Storage can be off (private windows); the choice then lasts until the page closes.
-  }
-}
+const stored = storedChoice(
+  'forkscope.theme',
+  (value): value is Theme => value === 'light' || value === 'dark',
+);
 
 /** Light or dark: the system's preference until the user picks one, which is remembered. */
 class ThemeStore {
   readonly #media = matchMedia('(prefers-color-scheme: dark)');
   system = $state<Theme>(this.#media.matches ? 'dark' : 'light');
-  chosen = $state<Theme | null>(readChoice());
+  chosen = $state<Theme | null>(stored.read());
   readonly current = $derived<Theme>(this.chosen ?? this.system);
 
   constructor() {
@@ -33,12 +20,12 @@ class ThemeStore {
 
   toggle() {
     this.chosen = this.current === 'dark' ? 'light' : 'dark';
-    writeChoice(this.chosen);
+    stored.write(this.chosen);
   }
 
   followSystem() {
     this.chosen = null;
-    writeChoice(null);
+    stored.write(null);
   }
 }
 

@@ -1,8 +1,10 @@
 import type { ExampleInfo } from '../../../../contract';
 import { api, onConnectionOpen } from '../../api.svelte';
+import { m } from '../../i18n/messages';
 import { alerts } from '../../shell/alerts.svelte';
 import { navigation } from '../../shell/navigation.svelte';
 import { runs } from '../runs/runs.svelte';
+import { exampleText } from './example-text';
 
 /** The built-in examples, and which one is starting. */
 class ExamplesStore {
@@ -15,7 +17,7 @@ class ExamplesStore {
   }
 
   async load(): Promise<void> {
-    const list = await alerts.attempt('Loading examples', () => api.call('examples.list', {}));
+    const list = await alerts.attempt(m.examples_load_action(), () => api.call('examples.list', {}));
     if (!list) return;
     this.list = list;
     this.loaded = true;
@@ -25,7 +27,7 @@ class ExamplesStore {
   async run(example: ExampleInfo): Promise<void> {
     this.starting = example.id;
     try {
-      const started = await alerts.attempt(`Run ${example.title}`, () =>
+      const started = await alerts.attempt(m.example_run_label({ title: exampleText(example).title }), () =>
         api.call('examples.run', { id: example.id }),
       );
       if (!started) return;

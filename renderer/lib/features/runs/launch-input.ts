@@ -1,4 +1,5 @@
 import type { LaunchParams, RunRecord } from '../../../../contract';
+import { m } from '../../i18n/messages';
 
 /** What the launch form holds, as typed. */
 export interface LaunchDraft {
@@ -93,7 +94,7 @@ export function parseEnv(text: string): Parsed<Record<string, string | null>> {
       return {
         ok: false,
         field: 'env',
-        message: `Environment line ${index + 1} (“${line}”) is not KEY=VALUE or -KEY.`,
+        message: m.launch_problem_env({ line: index + 1, text: line }),
       };
     }
     env[key] = raw.slice(equals + 1);
@@ -104,14 +105,14 @@ export function parseEnv(text: string): Parsed<Record<string, string | null>> {
 /** The form as `runs.launch` parameters, or the first thing to fix. */
 export function draftToParams(draft: LaunchDraft): Parsed<LaunchParams> {
   const program = draft.program.trim();
-  if (!program) return { ok: false, field: 'program', message: 'Say which program to run.' };
+  if (!program) return { ok: false, field: 'program', message: m.launch_problem_program() };
   const env = parseEnv(draft.env);
   if (!env.ok) return env;
   let timeoutMs: number | undefined;
   if (draft.timeout.trim() !== '') {
     const seconds = Number(draft.timeout);
     if (!Number.isFinite(seconds) || seconds <= 0) {
-      return { ok: false, field: 'timeout', message: 'The timeout is a number of seconds above 0.' };
+      return { ok: false, field: 'timeout', message: m.launch_problem_timeout() };
     }
     timeoutMs = Math.max(1, Math.round(seconds * 1000));
   }

@@ -1,0 +1,104 @@
+import type { Page } from '@playwright/test';
+import { expect, test } from './fixtures';
+
+const sidebar = (page: Page) => page.getByRole('navigation');
+const picker = (page: Page, name: 'Language' | '语言') => sidebar(page).getByLabel(name);
+
+/** The Noto Sans SC parts the page has loaded: Chinese drawn with the shipped font, not tofu. */
+async function loadedChineseFontParts(page: Page): Promise<number> {
+  return page.evaluate(async () => {
+    await document.fonts.ready;
+    return [...document.fonts].filter(
+      (face) => face.family.includes('Noto Sans SC') && face.status === 'loaded',
+    ).length;
+  });
+}
+
+test.describe('a system in Chinese', () => {
+  test.use({ locale: 'zh-CN' });
+
+  test('opens in Chinese by default, and says it follows the system', async ({ app: _app, page }) => {
+    await expect(page.locator('html')).toHaveAttribute('lang', 'zh-CN');
+    await expect(
+      page.getByRole('navigation', { name: '栏目' }).getByRole('button', { name: '示例' }),
+    ).toBeVisible();
+    await expect(picker(page, '语言')).toHaveValue('');
+    await expect(picker(page, '语言').locator('option').first()).toHaveText('跟随系统（简体中文）');
+    expect(await loadedChineseFontParts(page)).toBeGreaterThan(0);
+  });
+});
+
+test('switch to 中文: sidebar, help, examples, a launch with its exit code explained; remembered; back to English', async ({
+  app: _app,
+  page,
+}) => {
+  // An English system: English first.
+  await expect(page.locator('html')).toHaveAttribute('lang', 'en');
+  await expect(
+    page.getByRole('navigation', { name: 'Sections' }).getByRole('button', { name: 'Examples' }),
+  ).toBeVisible();
+  await expect(picker(page, 'Language').locator('option').first()).toHaveText('System (English)');
+
+  await picker(page, 'Language').selectOption('zh-CN');
+
+  // The sidebar, the theme button and the connection, in Chinese, without a reload.
+  const nav = page.getByRole('navigation', { name: '栏目' });
+  for (const name of ['运行', '示例', '进程池', '队列', '系统']) {
+    await expect(nav.getByRole('button', { name, exact: true })).toBeVisible();
+  }
+  await expect(nav.getByRole('button', { name: /切换到(深色|浅色)主题/ })).toBeVisible();
+  await expect(nav.getByRole('status', { name: '连接' })).toContainText('已连接');
+  await expect(page.locator('html')).toHaveAttribute('lang', 'zh-CN');
+  expect(await loadedChineseFontParts(page)).toBeGreaterThan(0);
+
+  // The help overlay.
+  await page.locator('body').press('?');
+  const help = page.getByRole('dialog', { name: '键盘快捷键' });
+  await expect(help).toContainText('转到“示例”');
+  await expect(help).toContainText('向选中的进程发送信号');
+  await expect(help.getByRole('row', { name: /搜索：筛选运行或进程/ })).toContainText('运行、系统');
+  await page.keyboard.press('Escape');
+  await expect(help).toBeHidden();
+
+  // Examples: the view, its "What am I looking at?", and the cards' words.
+  await nav.getByRole('button', { name: '示例', exact: true }).click();
+  await expect(page.getByRole('main', { name: '示例' })).toBeVisible();
+  await page.getByRole('button', { name: '我在看什么？' }).click();
+  await expect(page.getByRole('region', { name: '我在看什么？' })).toContainText(
+    'Forkscope 所源自的种子程序',
+  );
+  const fork = page.getByRole('article', { name: '1 · fork：一个进程变成两个' });
+  await expect(fork).toContainText('父进程请求一个子进程');
+  await expect(fork).toContainText('在“运行”中打开');
+  await expect(page.getByRole('article', { name: 'Python 原版 · 3_pool.py' })).toContainText(
+    '请观察四条工作进程泳道',
+  );
+
+  // A launch from the form in Chinese, and its exit code explained in Chinese.
+  await page.locator('body').press('g');
+  await page.keyboard.press('r');
+  await page.keyboard.press('n');
+  await expect(page.getByRole('heading', { name: '新建运行' })).toBeVisible();
+  await page.getByRole('button', { name: '启动', exact: true }).click();
+  await expect(page.getByRole('alert')).toHaveText('请填写要运行的程序。');
+  await page.getByRole('textbox', { name: /^程序/ }).fill('sh');
+  await page.getByRole('textbox', { name: /^参数/ }).fill('-c\nexit 127');
+  await page.getByRole('button', { name: '启动', exact: true }).click();
+  await expect(page.getByText(/退出码 127：\s*找不到命令（127）/)).toBeVisible();
+
+  // Remembered across a reload.
+  await page.reload();
+  await expect(page.getByRole('navigation', { name: '栏目' })).toBeVisible();
+  await expect(picker(page, '语言')).toHaveValue('zh-CN');
+
+  // And back to English, also remembered.
+  await picker(page, '语言').selectOption('en');
+  await expect(
+    page.getByRole('navigation', { name: 'Sections' }).getByRole('button', { name: 'Runs' }),
+  ).toBeVisible();
+  await expect(page.locator('html')).toHaveAttribute('lang', 'en');
+  await page.reload();
+  await expect(picker(page, 'Language')).toHaveValue('en');
+  await page.getByRole('navigation').getByRole('button', { name: 'Examples' }).click();
+  await expect(page.getByRole('article', { name: '1 · fork: one process becomes two' })).toBeVisible();
+});
