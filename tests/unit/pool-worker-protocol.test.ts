@@ -54,7 +54,7 @@ describe('pool worker protocol: every message round-trips by name', () => {
     expect(() => decodeFromWorker(['r', 1])).toThrow(WorkerProtocolError);
     expect(() => decodeToWorker(['t', 1])).toThrow(WorkerProtocolError);
     expect(() => readBatch('{"a":1}')).toThrow(WorkerProtocolError);
-    expect(() => readBatch('[[1]]')).toThrow(WorkerProtocolError);
+    expect(() => decodeFromWorker(readBatch('[[1]]')[0]!)).toThrow(WorkerProtocolError);
     expect(() => readBatch('not json')).toThrow(SyntaxError);
   });
 });
