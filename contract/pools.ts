@@ -147,6 +147,10 @@ export const taskSummary = z.object({
   items: z.number().int(),
   exitcode: z.number().int().nullable(),
   error: z.string().nullable(),
+  /** What it was given, short (a command task's input, a call's arguments); null when unknown. */
+  input: z.string().nullable().optional(),
+  /** What it gave back once settled, short (a command's last stdout line, a result, a failure). */
+  output: z.string().nullable().optional(),
   /** Distributed pools: the host of the agent that ran (or runs) it. */
   host: z.string().nullable().optional(),
   /** Distributed pools: the earlier attempts that failed or were lost with their agent, oldest first. */

@@ -26,6 +26,13 @@ export const exitInfo = z.object({
   exitcode: z.number().int().nullable(),
   meaning: z.string(),
   stoppedBy: stopCause.nullable(),
+  /**
+   * The exception the program did not catch, read from its stderr when it ended (a Python
+   * traceback, Node's uncaught-error report): its last line, and the seq where the report starts.
+   */
+  uncaught: z
+    .object({ language: z.enum(['python', 'node']), error: z.string(), seq: z.number().int() })
+    .optional(),
 });
 export type ExitInfo = z.infer<typeof exitInfo>;
 

@@ -1,5 +1,6 @@
 import { constants } from 'node:os';
 import type { ExitInfo } from '../../contract';
+import { uncaughtMeaning, type Uncaught } from './uncaught';
 
 type StopCause = ExitInfo['stoppedBy'];
 
@@ -44,8 +45,16 @@ function signalName(number: number): string | undefined {
   return Object.entries(constants.signals).find(([, value]) => value === number)?.[0];
 }
 
-/** The exit of a process as Python reports it (negative signal numbers) with a sentence that explains it. */
-export function describeExit(code: number | null, signal: string | null, stoppedBy: StopCause): ExitInfo {
+/**
+ * The exit of a process as Python reports it (negative signal numbers) with a sentence that
+ * explains it; a failure after an uncaught exception (found in its stderr) says so instead.
+ */
+export function describeExit(
+  code: number | null,
+  signal: string | null,
+  stoppedBy: StopCause,
+  uncaught: Uncaught | null = null,
+): ExitInfo {
   const by = stoppedBy ? ` ${causeWords[stoppedBy]}` : '';
   if (signal) {
     const meaning = signalMeanings[signal] ?? `stopped by ${signal}`;
@@ -56,6 +65,9 @@ export function describeExit(code: number | null, signal: string | null, stopped
     return { code, signal, exitcode: null, meaning: 'ended, but its exit status is unknown', stoppedBy };
   }
   const exitcode = code;
+  if (uncaught && exitcode !== 0 && !stoppedBy) {
+    return { code, signal, exitcode, meaning: uncaughtMeaning(uncaught), stoppedBy, uncaught };
+  }
   let meaning = codeMeanings[exitcode];
   if (!meaning && exitcode > 128 && exitcode < 128 + 65) {
     const name = signalName(exitcode - 128);

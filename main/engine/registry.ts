@@ -4,16 +4,20 @@ import type { Writable } from 'node:stream';
 import {
   ForkscopeError,
   type ErrorInfo,
+  type OutputLine,
   type RunKind,
   type RunRecord,
   type StreamName,
 } from '../../contract';
 import { Containment, type Slot } from './containment/containment';
 import { describeExit } from './exit-meaning';
+import { findUncaught } from './uncaught';
 import { LogBudget } from './output/log-budget';
 import { OutputCapture } from './output/output-capture';
 
 type StopCause = NonNullable<RunRecord['exit']>['stoppedBy'];
+/** How far back the end of a run's output is read for an uncaught exception's report. */
+const uncaughtTailLines = 400;
 
 export interface EngineEvents {
   run: [RunRecord];
@@ -156,12 +160,23 @@ export class Run {
 
   /** The process has exited and its pipes are drained. */
   exited(code: number | null, signal: string | null, extra: Partial<RunRecord> = {}): void {
-    const exit = describeExit(code, signal, this.stopCause);
+    // An uncaught exception's report ends stderr: read from the newest lines held.
+    const uncaught =
+      code !== null && code !== 0 && !signal && !this.stopCause
+        ? findUncaught(this.tail(uncaughtTailLines))
+        : null;
+    const exit = describeExit(code, signal, this.stopCause, uncaught);
     const error =
       this.stopCause === 'timeout'
         ? { code: 'timeout' as const, message: 'It ran past its timeout and was stopped.' }
         : this.record.error;
     this.finish({ state: signal ? 'signalled' : 'exited', exit, error, stdinOpen: false, ...extra });
+  }
+
+  /** The newest `count` lines held of both streams, at most 1 MiB of them (fewer when fewer are held). */
+  private tail(count: number): OutputLine[] {
+    const from = this.capture.newestWithin(Math.max(0, this.capture.nextSeq - count), 1024 * 1024);
+    return this.capture.read(from, count, Infinity).lines;
   }
 
   private finish(patch: Partial<RunRecord>): void {

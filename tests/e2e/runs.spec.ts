@@ -70,6 +70,13 @@ test('an interactive program: its prompt shows before the newline, the answer go
   await page.getByLabel('Text for stdin').fill('Ada');
   await page.getByRole('button', { name: 'Send', exact: true }).click();
   await expect(page.getByText(/Exit code 0:\s*success/)).toBeVisible();
+  // Merged shows the answer where it was sent, after the prompt; stdout has the line whole.
+  await expect(consolePanel(page).locator('.row')).toHaveText([
+    /^\s*out\s+Name\?\s*$/,
+    /^\s*in\s+Ada\s*$/,
+    /^\s*out\s+Hello, Ada!\s*$/,
+  ]);
+  await tab(page, 'stdout').click();
   await expect(consolePanel(page)).toContainText('Name? Hello, Ada!');
 });
 
@@ -208,7 +215,10 @@ test('100 MB of output: the UI stays responsive and says it holds a window of a 
   await expect(stdin).toHaveValue('typed while it floods');
   await stdin.fill('');
 
-  await expect(notice).toContainText('Showing the last 5,000 of 1,000,002 lines', { timeout: 120_000 });
+  // A search says it searched only the window of a larger log.
+  await expect(notice).toContainText('Searched only the 5,000 lines held here, not all 1,000,002', {
+    timeout: 120_000,
+  });
   await expect(page.getByRole('status').filter({ hasText: '1/1' })).toBeVisible();
   await page.getByLabel('Only matches').check();
   await expect(consolePanel(page).locator('mark')).toHaveText('the end');

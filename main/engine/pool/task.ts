@@ -2,6 +2,9 @@ import type { TaskError, TaskState, TaskSummary } from '../../../contract';
 import type { Run } from '../registry';
 import { TaskMode } from './worker-protocol';
 
+/** The most characters of a task's input or output a summary carries. */
+const previewChars = 100;
+
 /**
  * One task of a pool: a function call, a map chunk, or a command. Kept small and flat: a pool
  * may hold hundreds of thousands of them; labels are made only when someone looks.
@@ -30,6 +33,8 @@ export class Task {
   /** Command tasks: each is a process of its own, with its own run. */
   command = false;
   private cachedLabel: string | null = null;
+  /** What it gave back, made once when it settled (see `output()`). */
+  private cachedOutput: string | null = null;
 
   constructor(
     readonly id: number,
@@ -69,10 +74,51 @@ export class Task {
     return this.cachedLabel;
   }
 
+  /**
+   * What it was given, short: a command task's input (the `{}`), a function call's arguments, a
+   * chunk's items. Null where the task does not know (a Python program's task tells its label).
+   */
+  input(): string | null {
+    let text: string;
+    if (this.command) text = String(this.payload[0]);
+    else if (!this.target.includes('#')) return null;
+    else text = this.payload.map((arg) => JSON.stringify(arg) ?? 'undefined').join(', ');
+    return text.length > previewChars ? `${text.slice(0, previewChars - 1)}…` : text;
+  }
+
+  /**
+   * What it gave back, short, once it settled: a command's last line on stdout, a function's
+   * result, a failure's message. Null before.
+   */
+  output(): string | null {
+    if (!this.settled) return null;
+    if (this.cachedOutput !== null) return this.cachedOutput;
+    let text: string;
+    if (this.state !== 'done') text = this.failure?.message ?? this.state;
+    else if (this.command) text = this.lastStdoutLine() ?? '';
+    else if (typeof this.result === 'string' && !this.target.includes('#')) text = this.result;
+    else text = JSON.stringify(this.result) ?? 'undefined';
+    text = text.length > previewChars ? `${text.slice(0, previewChars - 1)}…` : text;
+    this.cachedOutput = text;
+    return text;
+  }
+
+  private lastStdoutLine(): string | null {
+    const capture = this.run?.capture;
+    if (!capture) return null;
+    const { lines } = capture.read(Math.max(0, capture.nextSeq - 50), 50, 64 * 1024);
+    for (let index = lines.length - 1; index >= 0; index--) {
+      if (lines[index]!.stream === 'stdout') return lines[index]!.text;
+    }
+    return null;
+  }
+
   summary(): TaskSummary {
     return {
       id: this.id,
       label: this.label(),
+      input: this.input(),
+      output: this.output(),
       state: this.state,
       lane: this.lane,
       pid: this.pid,

@@ -12,3 +12,13 @@ export function returnFocusOnClose(): void {
 export function focusOnOpen(node: HTMLElement): void {
   node.focus();
 }
+
+/** A dialog's keydown handler: Escape closes it (and goes no further). */
+export function closeOnEscape(onclose: () => void): (event: KeyboardEvent) => void {
+  return (event) => {
+    if (event.key !== 'Escape') return;
+    event.preventDefault();
+    event.stopPropagation();
+    onclose();
+  };
+}

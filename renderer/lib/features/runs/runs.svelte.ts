@@ -12,12 +12,23 @@ import { alerts } from '../../shell/alerts.svelte';
 import { navigation } from '../../shell/navigation.svelte';
 import { echoLines, type ConsoleLine } from './console-lines';
 import { alertLogChanges } from './log-alerts';
-import { isContiguous, mergeWindow } from './output-window';
+import {
+  emptyWindows,
+  interleave,
+  mergeStreamWindows,
+  windowsContiguous,
+  type StreamWindows,
+} from './output-window';
 import { readOutputPages, type ReadPage } from './read-output';
 import { buildRunTree } from './run-tree';
 
-/** The most output lines held in memory per run; the full record is the log file on disk. */
+/**
+ * The most output lines held in memory per stream of a run (stdout and stderr each have their own
+ * window, so a flood on one never pushes the other out); the full record is the log file on disk.
+ */
 export const windowLines = 5000;
+/** The most lines one back-fill asks for: the server's window (both streams) is at most this long. */
+const readLines = 2 * windowLines;
 const maxMessages = 500;
 /** The most stdin echo rows kept per run. */
 const maxEchoes = 1000;
@@ -33,9 +44,12 @@ export function isEnded(record: RunRecord): boolean {
   return record.state !== 'running';
 }
 
-/** The held window of one run's output, and the messages between it and Forkscope. */
+/** The held windows of one run's output, and the messages between it and Forkscope. */
 export class RunOutput {
-  lines = $state.raw<OutputLine[]>([]);
+  /** Each stream's newest lines, apart. */
+  windows = $state.raw<StreamWindows>(emptyWindows);
+  /** Both windows in the order the lines came (by seq). */
+  readonly lines = $derived(interleave(this.windows.stdout, this.windows.stderr));
   /** How much the run wrote in all, from the newest output event (the record may lag behind). */
   totals = $state.raw<StreamTotals>({ stdout: { bytes: 0, lines: 0 }, stderr: { bytes: 0, lines: 0 } });
   messages = $state.raw<RunMessage[]>([]);
@@ -47,13 +61,13 @@ export class RunOutput {
    */
   echoes = $state.raw<ConsoleLine[]>([]);
   /** No hole in the held lines: a flood (or a disconnection) can leave some out until a back-fill. */
-  readonly contiguous = $derived(isContiguous(this.lines));
+  readonly contiguous = $derived(windowsContiguous(this.windows, windowLines));
   /** False until the window was read from the server once (runs started before the page opened). */
   filled = false;
   filling: Promise<void> | null = null;
 
   append(lines: readonly OutputLine[]) {
-    this.lines = mergeWindow(this.lines, lines, windowLines);
+    this.windows = mergeStreamWindows(this.windows, lines, windowLines);
   }
 
   updateTotals(totals: StreamTotals) {
@@ -75,14 +89,21 @@ export class RunOutput {
     return this.totals.stdout.lines + this.totals.stderr.lines;
   }
 
+  /** Lines of `stream` the run wrote that this window does not hold (older ones, or skipped in a flood). */
+  missing(stream: StreamName): number {
+    return Math.max(0, this.totals[stream].lines - this.windows[stream].length);
+  }
+
   /** Whether a back-fill could show more than what is held now. */
   get incomplete(): boolean {
-    return !this.filled || !this.contiguous || this.lines.length < Math.min(windowLines, this.totalLines);
+    const short = (stream: StreamName) =>
+      this.windows[stream].length < Math.min(windowLines, this.totals[stream].lines);
+    return !this.filled || !this.contiguous || short('stdout') || short('stderr');
   }
 
   /** Echo rows for `payload`, placed after the newest line held now (call it before sending). */
   echoFor(payload: string): ConsoleLine[] {
-    return echoLines(payload, this.lines.at(-1)?.seq ?? -1, this.echoes, Date.now());
+    return echoLines(payload, this.lines.at(-1)?.seq ?? -1, this.echoes, Date.now(), this.unfinished);
   }
 
   addEchoes(echoes: readonly ConsoleLine[]) {
@@ -161,18 +182,20 @@ class RunsStore {
     output.updateTotals(record.output);
     try {
       const read: ReadPage = (fromSeq, limit) => api.call('runs.readOutput', { id, fromSeq, limit });
-      let fromSeq = Math.max(0, output.totalLines - windowLines);
-      let page = await read(fromSeq, windowLines);
+      // The server holds the newest lines of both streams together: read all it holds, so a
+      // quiet stream's lines among another's flood are kept in their own window.
+      let fromSeq = Math.max(0, output.totalLines - readLines);
+      let page = await read(fromSeq, readLines);
       // More lines came while we asked: read the newest window instead.
-      if (page.nextSeq - windowLines > fromSeq) {
-        fromSeq = page.nextSeq - windowLines;
-        page = await read(fromSeq, windowLines);
+      if (page.nextSeq - readLines > fromSeq) {
+        fromSeq = page.nextSeq - readLines;
+        page = await read(fromSeq, readLines);
       }
       output.append(page.lines);
       // Long lines: the answer stopped at its byte bound; the rest of the window comes page by page.
       if (page.continueFrom !== null) {
         const start = page.continueFrom;
-        page = await readOutputPages(read, start, fromSeq + windowLines - start, (next) =>
+        page = await readOutputPages(read, start, fromSeq + readLines - start, (next) =>
           output.append(next.lines),
         );
       }
