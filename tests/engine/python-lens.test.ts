@@ -193,7 +193,7 @@ describe.runIf(process.platform === 'linux')('the Python lens', () => {
     expect(record.lanes.some((lane) => lane.replacedBy !== null)).toBe(true);
     for (const task of tasks) {
       const detail = poolsOf(engine).get(record.id).detail(task.id);
-      expect(detail.result).toBe(String(task.pid));
+      expect(detail.result, `task ${task.id}: ${task.state} ${task.error ?? ''}`).toBe(String(task.pid));
     }
   });
 

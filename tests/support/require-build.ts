@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { removeTempDirsAfterwards } from './temp-dirs';
+import { privateTempDir } from './temp-dirs';
 
 /**
  * Engine tests fork the built child scripts: they need `npm run build` first (npm test does it).
- * Afterwards, the log folders the tests made (some hold 100 MB) are removed.
+ * Their temporary folders live in one private folder, removed afterwards (see temp-dirs.ts).
  */
 export default function requireBuild() {
   const needed = ['out/main/serve.js', 'out/main/process-runner.js', 'out/main/spawn-helper.js'];
@@ -12,5 +12,5 @@ export default function requireBuild() {
   if (missing.length > 0) {
     throw new Error(`Missing build output (${missing.join(', ')}): run "npm run build" first.`);
   }
-  return removeTempDirsAfterwards(/^forkscope-(test|serve|mem|capture)-/);
+  return privateTempDir();
 }

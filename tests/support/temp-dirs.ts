@@ -1,23 +1,20 @@
-import { readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 /**
- * For a Vitest global setup: returns the teardown that removes the temporary folders named by
- * `ours` that were made since now (some hold 100 MB). Older ones may belong to a run still going.
+ * For a Vitest global setup: every temporary folder of this test run (log folders, some of 100 MB,
+ * sockets, fixtures) goes inside one private folder, removed at the end. TMPDIR is set before the
+ * workers start, so they and every process they spawn inherit it; two test runs on one machine
+ * (a developer's and an editor's, or two projects) never remove each other's folders.
  */
-export function removeTempDirsAfterwards(ours: RegExp): () => void {
-  const startedAt = Date.now() - 1000;
-  return () => {
-    for (const name of readdirSync(tmpdir())) {
-      const path = join(tmpdir(), name);
-      if (ours.test(name) && statSync(path).mtimeMs >= startedAt)
-        rmSync(path, { recursive: true, force: true });
-    }
-  };
+export function privateTempDir(): () => void {
+  const root = mkdtempSync(join(tmpdir(), 'forkscope-testrun-'));
+  process.env.TMPDIR = root;
+  return () => rmSync(root, { recursive: true, force: true });
 }
 
-/** The unit project's global setup: its only folders are the output-capture tests'. */
+/** The unit project's global setup. */
 export default function unitSetup(): () => void {
-  return removeTempDirsAfterwards(/^forkscope-capture-/);
+  return privateTempDir();
 }

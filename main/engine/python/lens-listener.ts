@@ -3,7 +3,13 @@ import { unlink } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { splitLines } from '../pool/worker-protocol';
-import { helloEvent, maxLensLineChars, parseLensEvent, type HelloEvent, type LensEvent } from './lens-protocol';
+import {
+  helloEvent,
+  maxLensLineChars,
+  parseLensEvent,
+  type HelloEvent,
+  type LensEvent,
+} from './lens-protocol';
 
 export interface LensPeer {
   readonly hello: HelloEvent;

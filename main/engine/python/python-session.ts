@@ -29,6 +29,8 @@ const maxPending = 10_000;
  * batches its events, the workers send theirs at once): tasks then keep their submission order.
  */
 const submitGraceMs = 100;
+/** How long after a worker's stream ends its lane is settled (see `disconnected`). */
+const workerSettleMs = 2 * submitGraceMs;
 
 /**
  * Everything the Python lens told about one run, turned into the records the views already draw:
@@ -111,7 +113,13 @@ export class PythonSession extends EventEmitter<{ changed: [] }> {
     process.endedAt ??= Date.now();
     this.endWait(process, process.endedAt);
     if (process.actor !== null) this.queueEngine.setAlive(process.actor, false);
-    for (const pool of this.pools.values()) pool.workerExited(pid, process.endedAt, process.exitcode);
+    // A worker's last word on its task may still be held back (waiting for its submission, which
+    // its parent sends on another stream): the lane is settled a moment later.
+    const ended = process.endedAt;
+    setTimeout(() => {
+      for (const pool of this.pools.values()) pool.workerExited(pid, ended, process.exitcode);
+      this.changed();
+    }, workerSettleMs).unref();
     this.changed();
   }
 
@@ -217,8 +225,12 @@ export class PythonSession extends EventEmitter<{ changed: [] }> {
         const child = this.process(event.child, event.t);
         child.exitcode = event.code;
         child.endedAt ??= event.t;
-        if (event.e === 'worker.exit')
+        // A worker still connected has not told everything yet (its last task's end may be on
+        // its way, on its own stream): its disconnection settles its lane. One that never
+        // connected (no lens in it) is settled on its parent's word.
+        if (event.e === 'worker.exit' && !child.connected) {
           for (const pool of this.pools.values()) pool.workerExited(event.child, event.t, event.code);
+        }
         break;
       }
       case 'popen': {
