@@ -17,6 +17,8 @@ export interface Ratio {
   value: number;
   op: '>=' | '<=';
   target: number;
+  /** Why it could not be measured in this run (e.g. a reference tool is not installed): not a miss. */
+  skipped?: string;
 }
 
 export interface BenchResult {
@@ -32,5 +34,7 @@ export interface Benchmark {
 }
 
 export function ratioLine(ratio: Ratio): string {
+  if (ratio.skipped !== undefined)
+    return `ratio ${ratio.name} skipped target ${ratio.op} ${ratio.target.toFixed(2)} (${ratio.skipped})`;
   return `ratio ${ratio.name} ${ratio.value.toFixed(2)} target ${ratio.op} ${ratio.target.toFixed(2)}`;
 }

@@ -92,29 +92,85 @@ async function pythonRoundTrips() {
   };
 }
 
+/**
+ * The floor of any round trip between two Node processes: a bare ping-pong over a socketpair (what
+ * libuv gives a child as a 'pipe' stdio, and what the pool's workers talk over), a message about
+ * the size of an apply's (~40 bytes) each way, echoed by a child that does nothing else.
+ */
+async function floorRoundTrips() {
+  const echo = "process.stdin.on('data', (chunk) => process.stdout.write(chunk));";
+  const child = spawn(process.execPath, ['-e', echo], { stdio: ['pipe', 'pipe', 'inherit'] });
+  child.once('error', () => {});
+  const message = Buffer.from(`${JSON.stringify([1, 7, 'pool-tasks.js#square', [12345]])}\n`);
+  let answered: (() => void) | null = null;
+  let received = 0;
+  child.stdout.on('data', (chunk: Buffer) => {
+    received += chunk.length;
+    if (received >= message.length && answered) {
+      received -= message.length;
+      const done = answered;
+      answered = null;
+      done();
+    }
+  });
+  const ping = () =>
+    new Promise<void>((done) => {
+      answered = done;
+      child.stdin.write(message);
+    });
+  for (let i = 0; i < roundtrip.warm; i++) await ping();
+  return {
+    async batch(): Promise<Batch> {
+      const singles: number[] = [];
+      const began = performance.now();
+      for (let i = 0; i < roundtrip.batch; i++) {
+        const t0 = performance.now();
+        await ping();
+        singles.push((performance.now() - t0) * 1000);
+      }
+      return { mean_us: ((performance.now() - began) / roundtrip.batch) * 1000, singles_us: singles };
+    },
+    async close() {
+      const exited = once(child, 'exit');
+      child.stdin.end();
+      await exited;
+    },
+  };
+}
+
 async function roundTrips(pool: FunctionPool) {
   const py = await pythonRoundTrips();
-  const pairs: { py: Batch; ours: Batch }[] = [];
+  const floor = await floorRoundTrips();
+  const pairs: { py: Batch; ours: Batch; floor: Batch }[] = [];
   try {
     for (let i = 0; i < roundtrip.warm; i++) await pool.apply(square, [i]);
+    // The three take turns; who goes first rotates.
     for (let pair = 0; pair < roundtrip.pairs; pair++) {
-      if (pair % 2 === 0) {
-        const first = await py.batch();
-        pairs.push({ py: first, ours: await forkscopeBatch(pool) });
-      } else {
-        const first = await forkscopeBatch(pool);
-        pairs.push({ py: await py.batch(), ours: first });
+      const turns: [keyof (typeof pairs)[number], () => Promise<Batch>][] = [
+        ['py', () => py.batch()],
+        ['ours', () => forkscopeBatch(pool)],
+        ['floor', () => floor.batch()],
+      ];
+      const got: Partial<(typeof pairs)[number]> = {};
+      for (let turn = 0; turn < turns.length; turn++) {
+        const [who, measure] = turns[(turn + pair) % turns.length]!;
+        got[who] = await measure();
       }
+      pairs.push(got as (typeof pairs)[number]);
     }
   } finally {
     await py.close();
+    await floor.close();
   }
   return {
     py: median(pairs.map((pair) => pair.py.mean_us)),
     ours: median(pairs.map((pair) => pair.ours.mean_us)),
+    floor: median(pairs.map((pair) => pair.floor.mean_us)),
     ratio: median(pairs.map((pair) => pair.ours.mean_us / pair.py.mean_us)),
+    floorRatio: median(pairs.map((pair) => pair.ours.mean_us / pair.floor.mean_us)),
     pySingle: median(pairs.flatMap((pair) => pair.py.singles_us)),
     ourSingle: median(pairs.flatMap((pair) => pair.ours.singles_us)),
+    floorSingle: median(pairs.flatMap((pair) => pair.floor.singles_us)),
   };
 }
 
@@ -215,6 +271,12 @@ const benchmark: Benchmark = {
         { subject: 'python Pool.apply round-trip, median single call', value: rt.pySingle, unit: 'µs' },
         { subject: 'forkscope pool.apply round-trip, median single call', value: rt.ourSingle, unit: 'µs' },
         {
+          subject: `bare Node socketpair ping-pong, two processes (median of ${roundtrip.pairs} batch means, taking turns)`,
+          value: rt.floor,
+          unit: 'µs',
+        },
+        { subject: 'bare Node socketpair ping-pong, median single call', value: rt.floorSingle, unit: 'µs' },
+        {
           subject: pyHang.hung
             ? `python Pool, worker SIGKILLed mid-task: result never came (gave up after ${hangLimitS} s)`
             : 'python Pool, worker SIGKILLed mid-task: result came',
@@ -241,6 +303,7 @@ const benchmark: Benchmark = {
           op: '<=',
           target: 0.3,
         },
+        { name: 'pool-roundtrip-vs-floor', value: rt.floorRatio, op: '<=', target: 2.0 },
         // Python's wait is a lower bound (it would wait forever): any finite answer is far below it.
         {
           name: 'pool-killed-worker-vs-python',

@@ -110,11 +110,15 @@ async function main(names: string[]): Promise<number> {
   const out: string[] = ['', table(rows, [2]), ''];
   const ratios = outcomes.flatMap((outcome) => outcome.ratios);
   for (const ratio of ratios) out.push(ratioLine(ratio));
-  const missed = ratios.filter((ratio) => !met(ratio));
+  const skipped = ratios.filter((ratio) => ratio.skipped !== undefined);
+  const missed = ratios.filter((ratio) => ratio.skipped === undefined && !met(ratio));
   const failed = outcomes.filter((outcome) => outcome.error !== undefined);
   out.push(
     '',
-    `${ratios.length - missed.length} of ${ratios.length} ratios met their target` +
+    `${ratios.length - skipped.length - missed.length} of ${ratios.length - skipped.length} ratios met their target` +
+      (skipped.length > 0
+        ? `, ${skipped.length} skipped (${skipped.map((ratio) => ratio.name).join(', ')})`
+        : '') +
       (missed.length > 0 ? ` (missed: ${missed.map((ratio) => ratio.name).join(', ')})` : '') +
       (failed.length > 0
         ? `; ${failed.length} benchmark(s) failed: ${failed.map((outcome) => outcome.name).join(', ')}`

@@ -3,6 +3,8 @@
   lines   Python's own line loop: `for line in Popen(...).stdout` (Popen's stdout is an os.pipe)
   cat     `cat >/dev/null` reading a socketpair, the kind of pipe libuv (so the engine) gives a child
   cat-pipe  `cat >/dev/null` reading an os.pipe, as in a shell pipeline
+  cat-file  `cat >FILE` reading a socketpair: every byte kept on disk, as the engine's log
+            (FILE is the 4th argument; it is removed after)
 """
 
 import json
@@ -25,14 +27,20 @@ def main() -> None:
         code = proc.returncode
         received = lines * 100  # capture_gen.py writes 100-byte lines
     else:
-        if mode == "cat":
+        if mode in ("cat", "cat-file"):
             read_end, write_end = socket.socketpair()
             read_fd, write_fd = read_end.fileno(), write_end.fileno()
         else:
             read_fd, write_fd = os.pipe()
         producer = subprocess.Popen(gen, stdout=write_fd)
-        consumer = subprocess.Popen(["cat"], stdin=read_fd, stdout=subprocess.DEVNULL)
-        if mode == "cat":
+        if mode == "cat-file":
+            sink = open(sys.argv[4], "wb")
+        else:
+            sink = subprocess.DEVNULL
+        consumer = subprocess.Popen(["cat"], stdin=read_fd, stdout=sink)
+        if mode == "cat-file":
+            sink.close()
+        if mode in ("cat", "cat-file"):
             read_end.close()
             write_end.close()
         else:
@@ -40,6 +48,10 @@ def main() -> None:
             os.close(write_fd)
         code = producer.wait() or consumer.wait()
         received = total
+        if mode == "cat-file":
+            # The engine's figure includes its log being written (close), not fsync'd: the same here.
+            received = os.path.getsize(sys.argv[4])
+            os.unlink(sys.argv[4])
     seconds = time.perf_counter() - start
     if code != 0 or received != total:
         raise SystemExit(f"{mode}: exit {code}, {received} of {total} bytes")
