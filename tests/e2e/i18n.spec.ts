@@ -86,6 +86,30 @@ test('switch to 中文: sidebar, help, examples, a launch with its exit code exp
   await page.getByRole('button', { name: '启动', exact: true }).click();
   await expect(page.getByText(/退出码 127：\s*找不到命令（127）/)).toBeVisible();
 
+  // The Runs list and the run's panel: list, actions, details, console and stdin in Chinese.
+  await expect(page.getByRole('heading', { name: /^运行 \d+$/ })).toBeVisible();
+  await expect(page.getByRole('searchbox', { name: '搜索运行' })).toHaveAttribute(
+    'placeholder',
+    '搜索：标签、PID 或 ID',
+  );
+  await expect(
+    page.getByRole('list', { name: '运行', exact: true }).getByRole('button').first(),
+  ).toContainText('PID');
+  await expect(page.getByRole('button', { name: '清除已结束的' })).toBeEnabled();
+  const panel = page.getByRole('article');
+  await expect(panel.getByRole('button', { name: '终止', exact: true })).toBeDisabled();
+  await expect(panel.getByRole('button', { name: '杀死', exact: true })).toBeDisabled();
+  await expect(panel).toContainText('逻辑父级：Forkscope（表单或 API）');
+  await expect(panel.getByText('详情', { exact: true })).toBeVisible();
+  await expect(panel.getByText('进程树随时间的变化')).toBeVisible();
+  const runConsole = panel.getByRole('region', { name: '控制台' });
+  await expect(
+    runConsole.getByRole('tablist', { name: '输出流' }).getByRole('tab', { name: '合并' }),
+  ).toHaveAttribute('aria-selected', 'true');
+  await expect(runConsole.getByRole('searchbox', { name: '搜索输出' })).toBeVisible();
+  await expect(runConsole.getByRole('tabpanel')).toHaveText('没有输出。');
+  await expect(runConsole.getByRole('group', { name: '标准输入' })).toHaveText('stdin 已关闭。');
+
   // Remembered across a reload.
   await page.reload();
   await expect(page.getByRole('navigation', { name: '栏目' })).toBeVisible();

@@ -183,6 +183,18 @@ const converted = [
   'renderer/lib/features/examples/ExampleCard.svelte',
   'renderer/lib/features/runs/LaunchForm.svelte',
   'renderer/lib/features/runs/ExitBadge.svelte',
+  'renderer/lib/features/runs/RunsView.svelte',
+  'renderer/lib/features/runs/RunsList.svelte',
+  'renderer/lib/features/runs/RunTreeItem.svelte',
+  'renderer/lib/features/runs/RunPanel.svelte',
+  'renderer/lib/features/runs/RunDetails.svelte',
+  'renderer/lib/features/runs/RunConsole.svelte',
+  'renderer/lib/features/runs/OutputView.svelte',
+  'renderer/lib/features/runs/StdinBox.svelte',
+  'renderer/lib/features/runs/KillRunDialog.svelte',
+  'renderer/lib/features/runs/ContainmentLine.svelte',
+  'renderer/lib/features/python/LensPanel.svelte',
+  'renderer/lib/features/python/WatchedNote.svelte',
 ];
 /** Words that are the same in every language: the name. */
 const allowed = new Set(['Forkscope']);

@@ -1,5 +1,6 @@
 import type { HostInfo } from '../../../../contract/app';
 import { api, onConnectionOpen } from '../../api.svelte';
+import { m } from '../../i18n/messages';
 
 /** How the server keeps each run's processes together (app.info), fetched on every (re)connect. */
 class HostInfoStore {
@@ -17,12 +18,12 @@ class HostInfoStore {
 
 export const hostInfo = new HostInfoStore();
 
-const modeLabels: Record<HostInfo['containment']['mode'], string> = {
-  cgroup: 'cgroup per run',
-  groups: 'process groups + watchdog',
-  tree: 'process tree (taskkill)',
+const modeLabels: Record<HostInfo['containment']['mode'], () => string> = {
+  cgroup: m.containment_cgroup,
+  groups: m.containment_groups,
+  tree: m.containment_tree,
 };
 
 export function containmentLabel(info: HostInfo): string {
-  return `Containment: ${modeLabels[info.containment.mode]}`;
+  return m.containment({ mode: modeLabels[info.containment.mode]() });
 }
