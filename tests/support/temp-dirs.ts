@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -10,6 +10,9 @@ import { join } from 'node:path';
  */
 export function privateTempDir(): () => void {
   const root = mkdtempSync(join(tmpdir(), 'forkscope-testrun-'));
+  // Others may pass through (not list): the as-another-user test runs a script from a folder in it.
+  // Each folder the tests make inside stays 0700 (mkdtemp's mode).
+  chmodSync(root, 0o711);
   process.env.TMPDIR = root;
   return () => rmSync(root, { recursive: true, force: true });
 }
