@@ -1,4 +1,4 @@
-import { ForkscopeError, isForkscopeError, type ErrorInfo } from './errors';
+import { ForkscopeError, toErrorInfo, type ErrorInfo } from './errors';
 import { maxFrameBytes, requestFrame, type ResponseFrame } from './frames';
 import { isMethodName, methods, type MethodName, type MethodOutput, type MethodParsedInput } from './index';
 
@@ -6,21 +6,34 @@ import { isMethodName, methods, type MethodName, type MethodOutput, type MethodP
 export interface CallContext {
   /** Aborted when the connection that made the call goes away: a waiting handler should stop waiting. */
   signal: AbortSignal;
+  /** The run that made the call, when a forked child made it (its calls start processes of its own). */
+  caller?: string;
 }
 
-export type Handlers = {
-  [M in MethodName]: (
-    input: MethodParsedInput<M>,
-    context: CallContext,
-  ) => Promise<MethodOutput<M>> | MethodOutput<M>;
-};
+export type Handler<M extends MethodName> = (
+  input: MethodParsedInput<M>,
+  context: CallContext,
+) => Promise<MethodOutput<M>> | MethodOutput<M>;
+
+/** A handler for every method allowed (all of them by default): a missing one is a compile error. */
+export type Handlers<M extends MethodName = MethodName> = { [K in M]: Handler<K> };
 
 const detached: CallContext = { signal: new AbortController().signal };
 
-export interface DispatcherOptions {
+export interface DispatcherOptions<M extends MethodName = MethodName> {
   /** Told about errors that are not ForkscopeErrors: bugs, to be logged by the host. */
   onInternalError?: (method: string, error: unknown) => void;
+  /**
+   * The only methods this dispatcher answers (a forked child's few); any other contract method is
+   * refused as unknown. Default: every method of the contract.
+   */
+  allow?: readonly M[];
+  /** How a refused method is named to the caller (default: there is no such method). */
+  refusal?: (name: string) => string;
 }
+
+/** A call answered: its result, or its error as `{code, message}`. */
+export type Answer = { ok: true; result: unknown } | { ok: false; error: ErrorInfo };
 
 /**
  * The id of a request that cannot be parsed (too large, cut short), read from its first bytes, so
@@ -36,10 +49,16 @@ function leadingId(text: string): number | null {
  * Turns raw frames (text from a WebSocket, values from IPC) into handler calls.
  * Input is validated here, once, with the contract's schema; handlers get typed, valid input.
  */
-export function createDispatcher(handlers: Handlers, options: DispatcherOptions = {}) {
+export function createDispatcher<M extends MethodName = MethodName>(
+  handlers: NoInfer<Handlers<M>>,
+  options: DispatcherOptions<M> = {},
+) {
+  const allowed = options.allow ? new Set<string>(options.allow) : null;
+  const refusal = options.refusal ?? ((name: string) => `There is no method named "${name}".`);
+
   async function call(name: string, params: unknown, context: CallContext = detached): Promise<unknown> {
-    if (!isMethodName(name))
-      throw new ForkscopeError('unknown-method', `There is no method named "${name}".`);
+    if (!isMethodName(name) || (allowed && !allowed.has(name)))
+      throw new ForkscopeError('unknown-method', refusal(name));
     const parsed = parseInput(name, params);
     if (!parsed.success) {
       const first = parsed.error.issues[0];
@@ -49,7 +68,7 @@ export function createDispatcher(handlers: Handlers, options: DispatcherOptions 
         `Invalid parameters for ${name}: ${first?.message ?? 'rejected'}${where}.`,
       );
     }
-    const handler = handlers[name] as (input: unknown, context: CallContext) => unknown;
+    const handler = (handlers as Record<string, (input: unknown, context: CallContext) => unknown>)[name]!;
     return await handler(parsed.data, context);
   }
 
@@ -68,11 +87,19 @@ export function createDispatcher(handlers: Handlers, options: DispatcherOptions 
     }
   }
 
-  function toErrorInfo(name: string, error: unknown): ErrorInfo {
-    if (isForkscopeError(error)) return error.toJSON();
-    options.onInternalError?.(name, error);
-    const message = error instanceof Error ? error.message : String(error);
-    return { code: 'internal', message: `Forkscope failed while handling ${name}: ${message}` };
+  function errorOf(name: string, error: unknown): ErrorInfo {
+    return toErrorInfo(error, `Forkscope failed while handling ${name}`, (bug) =>
+      options.onInternalError?.(name, bug),
+    );
+  }
+
+  /** A call whose outcome is a value either way: the result, or the error as `{code, message}`. */
+  async function answer(name: string, params: unknown, context: CallContext = detached): Promise<Answer> {
+    try {
+      return { ok: true, result: (await call(name, params, context)) ?? null };
+    } catch (error) {
+      return { ok: false, error: errorOf(name, error) };
+    }
   }
 
   /** Handles one frame already decoded from its transport's encoding. */
@@ -88,12 +115,7 @@ export function createDispatcher(handlers: Handlers, options: DispatcherOptions 
       };
     }
     const { id, method, params } = request.data;
-    try {
-      const result = await call(method, params, context);
-      return { t: 'res', id, ok: true, result: result ?? null };
-    } catch (error) {
-      return { t: 'res', id, ok: false, error: toErrorInfo(method, error) };
-    }
+    return { t: 'res', id, ...(await answer(method, params, context)) };
   }
 
   /** Handles one text frame: size and JSON are checked before anything else. */
@@ -120,5 +142,5 @@ export function createDispatcher(handlers: Handlers, options: DispatcherOptions 
     return handleFrame(frame, context);
   }
 
-  return { call, handleFrame, handleText };
+  return { call, answer, handleFrame, handleText };
 }

@@ -50,3 +50,19 @@ export class ForkscopeError extends Error implements ErrorInfo {
 export function isForkscopeError(value: unknown): value is ForkscopeError {
   return value instanceof ForkscopeError;
 }
+
+/**
+ * The one place an error becomes what crosses a boundary (a response frame, a reply to a forked
+ * child): a ForkscopeError as it is; anything else is a bug, told to `onInternal` and named
+ * `internal` with the sentence `context` begins.
+ */
+export function toErrorInfo(
+  error: unknown,
+  context: string,
+  onInternal?: (error: unknown) => void,
+): ErrorInfo {
+  if (isForkscopeError(error)) return error.toJSON();
+  onInternal?.(error);
+  const message = error instanceof Error ? error.message : String(error);
+  return { code: 'internal', message: `${context}: ${message}` };
+}

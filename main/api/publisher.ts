@@ -1,5 +1,6 @@
 import type { EventName, EventPayload } from '../../contract';
 import type { Engine } from '../engine/engine';
+import type { OutputCursor } from '../engine/output/output-capture';
 
 export type Publish = <E extends EventName>(name: E, payload: EventPayload<E>) => void;
 
@@ -17,9 +18,9 @@ export interface PublisherOptions {
 }
 
 /**
- * Turns the engine's event stream into coalesced events for a transport: the latest record of
- * each changed run, and each run's new lines, once per interval. Output is pulled from the
- * capture rings, so a flood costs the publisher the same as a trickle.
+ * Turns the engine's change feed into coalesced events for a transport: the latest record of
+ * each changed run, and each run's new lines, once per interval. Output is asked of the engine
+ * from this publisher's cursor per run, so a flood costs the publisher the same as a trickle.
  */
 export function startPublisher(engine: Engine, publish: Publish, options: PublisherOptions = {}) {
   const intervalMs = options.intervalMs ?? 33;
@@ -27,8 +28,8 @@ export function startPublisher(engine: Engine, publish: Publish, options: Publis
   const maxBytes = options.maxBytesPerBatch ?? 512 * 1024;
   const changedRuns = new Map<string, EventPayload<'runs.updated'>>();
   const outputRuns = new Set<string>();
-  /** Per run: the next line not sent yet, and the unfinished lines as last sent. */
-  const sent = new Map<string, { seq: number; unfinished: string }>();
+  /** Per run: where this publisher's reading stands. */
+  const cursors = new Map<string, OutputCursor>();
   let timer: NodeJS.Timeout | null = null;
 
   const schedule = () => {
@@ -36,30 +37,11 @@ export function startPublisher(engine: Engine, publish: Publish, options: Publis
   };
 
   function flushOutput(id: string, maxRunBytes: number) {
-    let run;
-    try {
-      run = engine.run(id);
-    } catch {
-      return;
-    }
-    const from = sent.get(id)?.seq ?? 0;
-    const next = run.capture.nextSeq;
-    const unfinished = run.capture.unfinished();
-    const unfinishedKey = JSON.stringify(unfinished);
-    if (next <= from && unfinishedKey === (sent.get(id)?.unfinished ?? '{"stdout":null,"stderr":null}'))
-      return;
-    const start = run.capture.newestWithin(Math.max(from, next - maxLines), maxRunBytes);
-    const { lines } = run.capture.read(start, maxLines, Infinity);
-    sent.set(id, { seq: next, unfinished: unfinishedKey });
-    const stats = run.capture.stats();
-    publish('runs.output', {
-      id,
-      lines,
-      skipped: start - from,
-      unfinished,
-      stdout: { bytes: stats.stdout.bytes, lines: stats.stdout.lines },
-      stderr: { bytes: stats.stderr.bytes, lines: stats.stderr.lines },
-    });
+    const since = engine.outputSince(id, cursors.get(id), maxLines, maxRunBytes);
+    if (!since) return;
+    const { cursor, ...output } = since;
+    cursors.set(id, cursor);
+    publish('runs.output', { id, ...output });
   }
 
   function flush() {
@@ -72,27 +54,23 @@ export function startPublisher(engine: Engine, publish: Publish, options: Publis
     changedRuns.clear();
   }
 
-  const onRun = (record: EventPayload<'runs.updated'>) => {
-    changedRuns.set(record.id, record);
-    schedule();
-  };
-  const onOutput = (id: string) => {
-    outputRuns.add(id);
-    schedule();
-  };
-  const onMessage = (message: EventPayload<'runs.message'>) => publish('runs.message', message);
-
-  engine.registry.on('run', onRun);
-  engine.registry.on('output', onOutput);
-  engine.registry.on('message', onMessage as never);
+  const stopWatching = engine.watchRuns({
+    changed(record) {
+      changedRuns.set(record.id, record);
+      schedule();
+    },
+    output(id) {
+      outputRuns.add(id);
+      schedule();
+    },
+    message: (message) => publish('runs.message', message as EventPayload<'runs.message'>),
+  });
 
   return {
     flush,
     stop() {
       if (timer) clearTimeout(timer);
-      engine.registry.off('run', onRun);
-      engine.registry.off('output', onOutput);
-      engine.registry.off('message', onMessage as never);
+      stopWatching();
     },
   };
 }

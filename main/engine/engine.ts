@@ -2,7 +2,6 @@ import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   ForkscopeError,
-  methods,
   type ForkParams,
   type LaunchParams,
   type LogPolicy,
@@ -10,11 +9,13 @@ import {
   type ReadOutputResult,
   type RunRecord,
 } from '../../contract';
-import type { ChildCallMethod } from './process/runner-protocol';
+import { createDispatcher, type Answer } from '../../contract/dispatcher';
+import { childCallMethods, type ChildCallMethod } from './process/runner-protocol';
 import { Containment, type ContainmentInfo } from './containment/containment';
 import { forkModule, sendToChild, startProcess, type ForkContext } from './process/forked';
 import { defaultLogBudget, LogBudget } from './output/log-budget';
-import { RunRegistry, type Run } from './registry';
+import type { OutputCursor, OutputSince } from './output/output-capture';
+import { RunRegistry, type EngineEvents, type Run } from './registry';
 import { FdBudget } from './spawn/fd-budget';
 import { SpawnHelperClient } from './spawn/spawn-helper-client';
 import { launchCommand } from './subprocess';
@@ -209,6 +210,45 @@ export class Engine {
     return this.run(id).capture.read(fromSeq, limit);
   }
 
+  /**
+   * A run's output since a reader's cursor (see OutputCapture.since); null when nothing is new or
+   * the run is gone. Publishers keep one cursor per run and read at their own pace.
+   */
+  outputSince(
+    id: string,
+    cursor: OutputCursor | undefined,
+    maxLines: number,
+    maxBytes: number,
+  ): OutputSince | null {
+    return this.registry.has(id) ? this.run(id).capture.since(cursor, maxLines, maxBytes) : null;
+  }
+
+  /** Where a run's full log of one stream is, or null when there is no such run. */
+  logPath(id: string, stream: 'stdout' | 'stderr'): string | null {
+    return this.registry.has(id) ? this.run(id).capture.stats()[stream].logPath : null;
+  }
+
+  /**
+   * The runs' change feed: a record whenever a run starts, changes or ends; a run's id when new
+   * output is ready (read it with outputSince); a message to or from a forked child. Returns the
+   * way to stop listening.
+   */
+  watchRuns(listeners: {
+    changed(record: RunRecord): void;
+    output(id: string): void;
+    message(message: EngineEvents['message'][0]): void;
+  }): () => void {
+    const { changed, output, message } = listeners;
+    this.registry.on('run', changed);
+    this.registry.on('output', output);
+    this.registry.on('message', message);
+    return () => {
+      this.registry.off('run', changed);
+      this.registry.off('output', output);
+      this.registry.off('message', message);
+    };
+  }
+
   /** Forgets the runs that have ended; with `deleteLogs`, deletes their log files too. */
   clearFinished(deleteLogs = false): number {
     const ended = this.registry.all().filter((run) => run.ended);
@@ -228,30 +268,33 @@ export class Engine {
     return run.snapshot();
   }
 
-  /** A child's request, checked with the same contract schema as a request from the UI. */
-  private async answerChild(caller: Run, method: string, params: unknown): Promise<unknown> {
-    const parse = <T>(schema: { safeParse(value: unknown): { success: boolean; data?: T } }): T => {
-      const parsed = schema.safeParse(params);
-      if (!parsed.success) throw new ForkscopeError('invalid-params', `Invalid parameters for ${method}.`);
-      return parsed.data as T;
-    };
-    switch (method as ChildCallMethod) {
-      case 'startProcess':
-        return this.startProcess({ ...parse(methods['runs.startProcess'].input), parentId: caller.id });
-      case 'fork':
-        return this.fork(parse(methods['runs.fork'].input), caller.id);
-      case 'join': {
-        const { id, timeoutMs } = parse(methods['runs.join'].input);
-        return this.join(id, timeoutMs);
-      }
-      case 'terminate': {
-        const { id, graceMs } = parse(methods['runs.terminate'].input);
-        return this.terminate(id, graceMs);
-      }
-      default:
-        throw new ForkscopeError('unknown-method', `A child cannot ask for "${method}".`);
-    }
+  /**
+   * A forked child's requests go through the contract's dispatcher, as the UI's do (the same
+   * schemas, the same `{code, message}` errors), but it answers only the allow-listed methods.
+   */
+  private readonly childDispatcher = createDispatcher<(typeof childCallMethods)[ChildCallMethod]>(
+    {
+      'runs.startProcess': (params, { caller }) => this.startProcess({ ...params, parentId: caller }),
+      'runs.fork': (params, { caller }) => this.fork(params, caller),
+      'runs.join': ({ id, timeoutMs }) => this.join(id, timeoutMs),
+      'runs.terminate': ({ id, graceMs }) => this.terminate(id, graceMs),
+    },
+    {
+      allow: Object.values(childCallMethods),
+      refusal: (name) => `A child cannot ask for "${name}".`,
+      onInternalError: (method, error) => console.error(`[forkscope] a child's ${method} failed:`, error),
+    },
+  );
+
+  private answerChild(caller: Run, method: string, params: unknown): Promise<Answer> {
+    const name = Object.hasOwn(childCallMethods, method)
+      ? childCallMethods[method as ChildCallMethod]
+      : method;
+    return this.childDispatcher.answer(name, params, { signal: this.childSignal.signal, caller: caller.id });
   }
+
+  /** Aborted at shutdown: the context of every child's call, as a connection's is when it closes. */
+  private readonly childSignal = new AbortController();
 
   /**
    * Stops every process tree Forkscope started (SIGTERM, grace, SIGKILL) and the spawn helper:
@@ -259,6 +302,7 @@ export class Engine {
    */
   async shutdown(graceMs = Math.min(this.graceMs, 2000)): Promise<void> {
     this.stopped = true;
+    this.childSignal.abort();
     await Promise.all(this.shutdownHooks.map((hook) => hook().catch(() => {})));
     this.registry.stopping = true;
     this.system.stop();

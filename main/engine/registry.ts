@@ -296,6 +296,10 @@ export class RunRegistry extends EventEmitter<EngineEvents> {
     return run;
   }
 
+  has(id: string): boolean {
+    return this.runs.has(id);
+  }
+
   all(): Run[] {
     return [...this.runs.values()];
   }

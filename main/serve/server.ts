@@ -38,13 +38,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const token = options.token ?? newToken();
   const guard = new ServeGuard(token, bindHost);
 
-  const logPathOf = (runId: string, stream: 'stdout' | 'stderr') => {
-    try {
-      return options.host.engine.run(runId).capture.stats()[stream].logPath;
-    } catch {
-      return null;
-    }
-  };
+  const logPathOf = (runId: string, stream: 'stdout' | 'stderr') =>
+    options.host.engine.logPath(runId, stream);
   const server = createServer((request, response) => {
     if (!guard.hostAllowed(request)) {
       response.writeHead(421, { 'Content-Type': 'text/plain' }).end('Misdirected request: unknown Host.');

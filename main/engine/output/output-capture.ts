@@ -12,6 +12,22 @@ import type { RunRecord } from '../../../contract';
 import { RunLog } from './log-budget';
 import { LogWriter } from './log-writer';
 
+/** Where one reader of a run's output stands: the next line it has not had, and the unfinished lines it last had. */
+export interface OutputCursor {
+  readonly seq: number;
+  readonly unfinished: UnfinishedLines;
+}
+
+/** What a reader gets since its cursor: at most the newest lines within the limits, and what it skipped. */
+export interface OutputSince {
+  lines: ReadOutputResult['lines'];
+  skipped: number;
+  unfinished: UnfinishedLines;
+  stdout: { bytes: number; lines: number };
+  stderr: { bytes: number; lines: number };
+  cursor: OutputCursor;
+}
+
 /** How much of an unfinished line is shown while it waits for its newline. */
 const maxUnfinishedBytes = 4096;
 
@@ -447,6 +463,35 @@ export class OutputCapture {
   /** The oldest sequence number from `fromSeq` whose lines, to the newest, hold at most `maxBytes` of text. */
   newestWithin(fromSeq: number, maxBytes: number): number {
     return this.ring.newestWithin(fromSeq, maxBytes);
+  }
+
+  /**
+   * What is new since `cursor` (from the start when none): the newest lines within `maxLines` and
+   * `maxBytes` of text, the older ones counted as skipped; null when no line came and neither
+   * unfinished line changed.
+   */
+  since(cursor: OutputCursor | undefined, maxLines: number, maxBytes: number): OutputSince | null {
+    const from = cursor?.seq ?? 0;
+    const next = this.ring.nextSeq;
+    const unfinished = this.unfinished();
+    const was = cursor?.unfinished;
+    if (
+      next <= from &&
+      unfinished.stdout === (was?.stdout ?? null) &&
+      unfinished.stderr === (was?.stderr ?? null)
+    )
+      return null;
+    const start = this.ring.newestWithin(Math.max(from, next - maxLines), maxBytes);
+    const { lines } = this.ring.read(start, maxLines, Infinity);
+    const { stdout, stderr } = this.streams;
+    return {
+      lines,
+      skipped: start - from,
+      unfinished,
+      stdout: { bytes: stdout.bytes, lines: stdout.lines },
+      stderr: { bytes: stderr.bytes, lines: stderr.lines },
+      cursor: { seq: next, unfinished },
+    };
   }
 
   /** The run is forgotten: its lines' memory goes back to the shared budget. */

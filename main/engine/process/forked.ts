@@ -2,6 +2,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { access } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import { ForkscopeError, type ForkParams, type ProcessParams, type RunRecord } from '../../../contract';
+import type { Answer } from '../../../contract/dispatcher';
 import { isForkscopeMessage, type FromChild, type ToChild } from './runner-protocol';
 import type { Run, RunRegistry } from '../registry';
 import { checkArgv, checkCwd, mergeEnv } from '../validate';
@@ -10,8 +11,8 @@ export interface ForkContext {
   registry: RunRegistry;
   baseDir: string;
   runnerPath: string;
-  /** Answers a child's request (start a Process of its own, join one…). */
-  onChildCall(caller: Run, method: string, params: unknown): Promise<unknown>;
+  /** Answers a child's request (start a Process of its own, join one…): a result or `{code, message}`. */
+  onChildCall(caller: Run, method: string, params: unknown): Promise<Answer>;
 }
 
 const children = new WeakMap<Run, ChildProcess>();
@@ -24,18 +25,10 @@ async function checkModule(path: string): Promise<void> {
   }
 }
 
-function replyTo(child: ChildProcess, callId: number, answer: Promise<unknown>): void {
-  void answer
-    .then(
-      (result): ToChild => ({ $forkscope: 'reply', callId, ok: true, result: result ?? null }),
-      (error: unknown): ToChild => ({
-        $forkscope: 'reply',
-        callId,
-        ok: false,
-        error: { code: (error as ForkscopeError).code ?? 'internal', message: (error as Error).message },
-      }),
-    )
-    .then((reply) => child.connected && child.send(reply));
+function replyTo(child: ChildProcess, callId: number, answer: Promise<Answer>): void {
+  void answer.then(
+    (outcome) => child.connected && child.send({ $forkscope: 'reply', callId, ...outcome } satisfies ToChild),
+  );
 }
 
 /**
