@@ -8,6 +8,8 @@ export interface ClientTransport {
   onFrame(listener: (frame: ServerFrame) => void): () => void;
   /** Where the connection can end (a WebSocket), every call still waiting fails then with `reason`. */
   onClose?(listener: (reason: string) => void): void;
+  /** Where the connection can open again (a WebSocket), the client subscribes anew then, first. */
+  onOpen?(listener: () => void): void;
 }
 
 export type Listener<E extends EventName> = (payload: EventPayload<E>) => void;
@@ -48,22 +50,41 @@ export function createClient(transport: ClientTransport): ForkscopeClient {
     for (const listener of listeners.get(frame.name) ?? []) listener(frame.payload);
   }
 
+  /**
+   * The host sends a connection only the events it subscribed to: an event is subscribed while it
+   * has a listener here. A refusal is not the listener's business (the connection may be gone).
+   */
+  function subscription(method: 'events.subscribe' | 'events.unsubscribe', names: EventName[]) {
+    if (names.length > 0) call(method, { names }).catch(() => {});
+  }
+
+  function call<M extends MethodName>(method: M, params: MethodInput<M>): Promise<MethodOutput<M>> {
+    const id = nextId++;
+    return new Promise((resolve, reject) => {
+      pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
+      transport.send({ t: 'req', id, method, params });
+    });
+  }
+
   transport.onFrame((frame) => (frame.t === 'res' ? settle(frame) : emit(frame)));
   transport.onClose?.((reason) => failAll(new ForkscopeError('unavailable', reason)));
+  transport.onOpen?.(() => subscription('events.subscribe', [...listeners.keys()] as EventName[]));
 
   return {
-    call(method, params) {
-      const id = nextId++;
-      return new Promise((resolve, reject) => {
-        pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
-        transport.send({ t: 'req', id, method, params });
-      });
-    },
+    call,
     on(name, listener) {
       let set = listeners.get(name);
-      if (!set) listeners.set(name, (set = new Set()));
-      set.add(listener as (payload: unknown) => void);
-      return () => set.delete(listener as (payload: unknown) => void);
+      if (!set) {
+        listeners.set(name, (set = new Set()));
+        subscription('events.subscribe', [name]);
+      }
+      const own = set;
+      own.add(listener as (payload: unknown) => void);
+      return () => {
+        if (!own.delete(listener as (payload: unknown) => void) || own.size > 0) return;
+        listeners.delete(name);
+        subscription('events.unsubscribe', [name]);
+      };
     },
     failPending(message) {
       failAll(new ForkscopeError('unavailable', message));

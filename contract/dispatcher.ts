@@ -1,6 +1,13 @@
 import { ForkscopeError, toErrorInfo, type ErrorInfo } from './errors';
 import { maxFrameBytes, requestFrame, type ResponseFrame } from './frames';
-import { isMethodName, methods, type MethodName, type MethodOutput, type MethodParsedInput } from './index';
+import {
+  isMethodName,
+  methods,
+  type EventName,
+  type MethodName,
+  type MethodOutput,
+  type MethodParsedInput,
+} from './index';
 
 /** What a handler knows of the call beside its input. */
 export interface CallContext {
@@ -8,6 +15,11 @@ export interface CallContext {
   signal: AbortSignal;
   /** The run that made the call, when a forked child made it (its calls start processes of its own). */
   caller?: string;
+  /** The connection's event subscriptions (absent where no events are sent, as to a child). */
+  subscriptions?: {
+    add(names: readonly EventName[]): void;
+    remove(names: readonly EventName[]): void;
+  };
 }
 
 export type Handler<M extends MethodName> = (

@@ -1,6 +1,6 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import { appMethods } from './app';
-import type { EventSpec, MethodSpec } from './define';
+import { method, type EventSpec, type MethodSpec } from './define';
 import { exampleMethods } from './examples';
 import { queueEvents, queueMethods } from './queues';
 import { poolEvents, poolMethods } from './pools';
@@ -8,6 +8,28 @@ import { pythonEvents, pythonMethods } from './python';
 import { recordingMethods } from './recordings';
 import { runEvents, runMethods } from './runs';
 import { systemEvents, systemMethods } from './system';
+
+/** Every event of the API. */
+export const events = {
+  ...runEvents,
+  ...queueEvents,
+  ...poolEvents,
+  ...systemEvents,
+  ...pythonEvents,
+} as const satisfies Record<string, EventSpec>;
+
+const eventName = z.enum(Object.keys(events) as [keyof typeof events, ...(keyof typeof events)[]]);
+const eventNames = z.object({ names: z.array(eventName).max(100) });
+
+/**
+ * A connection is sent only the events it subscribed to; the client subscribes to an event while
+ * it has listeners for it (contract/client.ts), so a store that listens only while its view is
+ * open makes the host send that stream only then.
+ */
+const subscriptionMethods = {
+  'events.subscribe': method('Send these events to this connection from now on.', eventNames, z.null()),
+  'events.unsubscribe': method('Stop sending these events to this connection.', eventNames, z.null()),
+} as const;
 
 /** Every method of the API. Each area adds its table here; nothing else lists methods. */
 export const methods = {
@@ -19,16 +41,8 @@ export const methods = {
   ...appMethods,
   ...pythonMethods,
   ...recordingMethods,
+  ...subscriptionMethods,
 } as const satisfies Record<string, MethodSpec>;
-
-/** Every event of the API. */
-export const events = {
-  ...runEvents,
-  ...queueEvents,
-  ...poolEvents,
-  ...systemEvents,
-  ...pythonEvents,
-} as const satisfies Record<string, EventSpec>;
 
 export type Methods = typeof methods;
 export type MethodName = keyof Methods;

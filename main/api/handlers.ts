@@ -33,6 +33,8 @@ export function createHandlers(
     'python.lens': ({ runId }) => (engine.run(runId), engine.python.detail(runId)),
     'recordings.list': () => recordings.list(),
     'recordings.read': ({ id, offset }) => recordings.read(id, offset),
+    'events.subscribe': ({ names }, { subscriptions }) => (subscriptions?.add(names), null),
+    'events.unsubscribe': ({ names }, { subscriptions }) => (subscriptions?.remove(names), null),
     ...createPoolHandlers(engine, exampleDirs),
     ...createQueueHandlers(engine),
     ...createSystemHandlers(engine),

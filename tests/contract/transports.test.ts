@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createClient } from '../../contract/client';
 import type { ServerFrame } from '../../contract/frames';
 import { openConnection } from '../../main/api/connection';
@@ -11,9 +11,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 /** An in-memory transport pair: frames go through structuredClone, as Electron IPC does. */
-function inMemoryClient(host: Host) {
+function inMemoryClient(host: Host, seen?: (frame: ServerFrame) => void) {
   const listeners = new Set<(frame: ServerFrame) => void>();
   const connection = openConnection(host, (frame) => {
+    seen?.(frame);
     const copy = structuredClone(frame);
     queueMicrotask(() => listeners.forEach((listener) => listener(copy)));
   });
@@ -78,5 +79,28 @@ describe('one contract over both transports', () => {
     expect(states).toContain('running');
     expect(states.at(-1)).toBe('exited');
     ws.close();
+  });
+
+  it('sends a connection only the events it listens to', async () => {
+    const sent: string[] = [];
+    const client = inMemoryClient(host, (frame) => frame.t === 'evt' && sent.push(frame.name));
+    const launchAndJoin = async () => {
+      const run = await client.call('runs.launch', { program: 'sh', args: ['-c', 'echo a'] });
+      await client.call('runs.join', { id: run.id, timeoutMs: 10_000 });
+      host.flush();
+    };
+    const lines: string[] = [];
+    const stop = client.on('runs.output', (batch) => lines.push(...batch.lines.map((line) => line.text)));
+    await launchAndJoin();
+    await vi.waitFor(() => expect(lines).toEqual(['a']));
+    expect(new Set(sent)).toEqual(new Set(['runs.output']));
+
+    // The last listener gone, the host stops sending: nothing of a second run reaches it.
+    stop();
+    sent.length = 0;
+    await launchAndJoin();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(sent).toEqual([]);
+    expect(lines).toEqual(['a']);
   });
 });

@@ -9,7 +9,7 @@ import { createClient } from '../../contract/client';
 import type { ServerFrame } from '../../contract/frames';
 import { closeCodes, tokenProtocolPrefix } from '../../contract/transport';
 import { eventually } from '../support/engine';
-import { openRawSocket } from '../support/raw-websocket';
+import { openRawSocket, textFrame } from '../support/raw-websocket';
 import { connectClient, startServe, type ServeProcess } from '../support/serve';
 import {
   bigOutputRun,
@@ -108,6 +108,12 @@ describe('clients that stop reading', () => {
   it('a stalled client flooded with output events only is closed too', async () => {
     const before = closedLines(serve);
     const socket = await openRawSocket(serve.port, serve.token);
+    // Events go only to a connection that subscribed to them: it asks once, then never reads.
+    socket.write(
+      textFrame(
+        JSON.stringify({ t: 'req', id: 1, method: 'events.subscribe', params: { names: ['runs.output'] } }),
+      ),
+    );
     const flood = await control.client.call('runs.launch', {
       program: process.execPath,
       args: [

@@ -28,6 +28,7 @@ function connectWebSocket(): Connection {
   const frameListeners = new Set<(frame: ServerFrame) => void>();
   const stateListeners = new Set<(state: ConnectionState) => void>();
   const closeListeners = new Set<(reason: string) => void>();
+  const openListeners = new Set<() => void>();
   const queue: string[] = [];
   let socket: WebSocket | null = null;
   let retryMs = 250;
@@ -51,6 +52,9 @@ function connectWebSocket(): Connection {
     },
     onClose(listener) {
       closeListeners.add(listener);
+    },
+    onOpen(listener) {
+      openListeners.add(listener);
     },
   });
 
@@ -77,6 +81,8 @@ function connectWebSocket(): Connection {
     ws.onopen = () => {
       retryMs = 250;
       everOpened = true;
+      // A new socket is a new connection: it is sent no event until the client subscribes again.
+      openListeners.forEach((listener) => listener());
       setState('open');
       for (const text of queue.splice(0)) ws.send(text);
     };

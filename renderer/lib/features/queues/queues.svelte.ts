@@ -1,6 +1,7 @@
 import type {
   ActorInfo,
   DepthSample,
+  EventPayload,
   QueueInfo,
   QueueItem,
   QueueMark,
@@ -8,7 +9,9 @@ import type {
   WaitGraph,
 } from '../../../../contract';
 import { api, onConnectionOpen } from '../../api.svelte';
+import { untrack } from 'svelte';
 import { alerts } from '../../shell/alerts.svelte';
+import { navigation } from '../../shell/navigation.svelte';
 import { oncePerFrame } from '../../components/once-per-frame';
 
 const keepMarks = 5000;
@@ -35,27 +38,44 @@ class QueuesStore {
   readonly #bump = oncePerFrame(() => this.version++);
   #itemsTimer: ReturnType<typeof setTimeout> | null = null;
   #loadedAt = 0;
+  #missedActivity = false;
 
   constructor() {
     onConnectionOpen(() => void this.load());
     api.on('queues.updated', (info) => this.#upsert(info));
-    api.on('queues.activity', ({ id, marks, depth, actors }) => {
-      const list = this.#listOf(this.#marks, id);
-      list.push(...marks);
-      if (list.length > keepMarks) list.splice(0, list.length - keepMarks);
-      const samples = this.#listOf(this.#depth, id);
-      // The first sample sent may repeat the last one we hold (its bucket was still open).
-      while (samples.length > 0 && depth.length > 0 && samples.at(-1)!.t >= depth[0]!.t) samples.pop();
-      samples.push(...depth);
-      if (samples.length > keepDepth) samples.splice(0, samples.length - keepDepth);
-      this.#actors.set(id, actors);
-      if (id === this.selectedId) this.#refreshItemsSoon();
-      this.#bump();
+    // Activity is sent only while the Queues view is shown; what came meanwhile is each queue's
+    // history, loaded again when the view comes back.
+    $effect.root(() => {
+      $effect(() => {
+        if (navigation.section !== 'queues') return;
+        const stop = untrack(() => {
+          if (this.#missedActivity) void this.load();
+          return api.on('queues.activity', (activity) => this.#receiveActivity(activity));
+        });
+        return () => {
+          stop();
+          this.#missedActivity = true;
+        };
+      });
     });
     api.on('queues.waitGraph', (graph) => (this.graph = graph));
     api.on('runs.updated', (run) => {
       if (run.kind === 'process' || this.runs[run.id]) this.runs = { ...this.runs, [run.id]: run };
     });
+  }
+
+  #receiveActivity({ id, marks, depth, actors }: EventPayload<'queues.activity'>) {
+    const list = this.#listOf(this.#marks, id);
+    list.push(...marks);
+    if (list.length > keepMarks) list.splice(0, list.length - keepMarks);
+    const samples = this.#listOf(this.#depth, id);
+    // The first sample sent may repeat the last one we hold (its bucket was still open).
+    while (samples.length > 0 && depth.length > 0 && samples.at(-1)!.t >= depth[0]!.t) samples.pop();
+    samples.push(...depth);
+    if (samples.length > keepDepth) samples.splice(0, samples.length - keepDepth);
+    this.#actors.set(id, actors);
+    if (id === this.selectedId) this.#refreshItemsSoon();
+    this.#bump();
   }
 
   get selected(): QueueInfo | null {
