@@ -110,6 +110,30 @@ test('switch to 中文: sidebar, help, examples, a launch with its exit code exp
   await expect(runConsole.getByRole('tabpanel')).toHaveText('没有输出。');
   await expect(runConsole.getByRole('group', { name: '标准输入' })).toHaveText('stdin 已关闭。');
 
+  // The System view: its toolbar, the grid's headers, a process's details and the signal dialog.
+  await nav.getByRole('button', { name: '系统', exact: true }).click();
+  const toolbar = page.getByRole('toolbar', { name: '进程列表' });
+  await expect(
+    toolbar.getByRole('group', { name: '显示方式' }).getByRole('button', { name: '表格' }),
+  ).toHaveAttribute('aria-pressed', 'true');
+  await expect(toolbar.getByRole('searchbox', { name: '筛选进程' })).toBeVisible();
+  await expect(toolbar.getByRole('button', { name: '暂停' })).toBeVisible();
+  await expect(toolbar.getByRole('status', { name: '进程数' })).toContainText(
+    /共 [\d,]+ 个进程，显示 [\d,]+ 个/,
+  );
+  const grid = page.getByRole('grid', { name: '进程' });
+  await expect(grid.getByRole('columnheader', { name: '按内存排序' })).toBeVisible();
+  await expect(grid.getByRole('columnheader', { name: '按命令行排序' })).toBeVisible();
+  await grid.getByRole('row').nth(1).click();
+  const details = page.getByRole('region', { name: '进程详情' });
+  await expect(details).toContainText('工作目录');
+  await details.getByRole('button', { name: '发送信号…' }).click();
+  const dialog = page.getByRole('dialog', { name: /^向 .+（PID \d+）发送信号$/ });
+  await expect(dialog.getByRole('combobox', { name: '信号' })).toContainText('SIGTERM — 请求它停止');
+  await expect(dialog).toContainText(/将向 .+（PID \d+）发送 SIGTERM。/);
+  await dialog.getByRole('button', { name: '取消' }).click();
+  await expect(dialog).toBeHidden();
+
   // Remembered across a reload.
   await page.reload();
   await expect(page.getByRole('navigation', { name: '栏目' })).toBeVisible();

@@ -195,6 +195,11 @@ const converted = [
   'renderer/lib/features/runs/ContainmentLine.svelte',
   'renderer/lib/features/python/LensPanel.svelte',
   'renderer/lib/features/python/WatchedNote.svelte',
+  'renderer/lib/features/system/SystemView.svelte',
+  'renderer/lib/features/system/SystemToolbar.svelte',
+  'renderer/lib/features/system/ProcessGrid.svelte',
+  'renderer/lib/features/system/DetailsPanel.svelte',
+  'renderer/lib/features/system/KillDialog.svelte',
 ];
 /** Words that are the same in every language: the name. */
 const allowed = new Set(['Forkscope']);
