@@ -134,6 +134,20 @@ test('switch to 中文: sidebar, help, examples, a launch with its exit code exp
   await dialog.getByRole('button', { name: '取消' }).click();
   await expect(dialog).toBeHidden();
 
+  // A pool: its header, state, controls and progress in Chinese (seed example 3, from Examples).
+  await nav.getByRole('button', { name: '示例', exact: true }).click();
+  await page.getByRole('button', { name: /^运行 3 · Pool\(4\)/ }).click();
+  const pool = page.getByRole('region', { name: /^进程池 Pool\(4\)/ });
+  await expect(pool.getByLabel('进程池状态')).toHaveText('已完成', { timeout: 20_000 });
+  await expect(pool).toContainText('4 个工作进程');
+  await expect(pool.getByRole('progressbar', { name: /的进度$/ })).toHaveAttribute(
+    'aria-valuetext',
+    '100%：5 个任务中已完成 5 个',
+  );
+  await expect(pool).toContainText('完成 5 · 失败 0');
+  await expect(pool.getByRole('button', { name: '导出作业日志' })).toBeVisible();
+  await expect(pool.getByRole('button', { name: '导出 Chrome 跟踪' })).toBeVisible();
+
   // Remembered across a reload.
   await page.reload();
   await expect(page.getByRole('navigation', { name: '栏目' })).toBeVisible();

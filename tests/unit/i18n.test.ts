@@ -200,6 +200,9 @@ const converted = [
   'renderer/lib/features/system/ProcessGrid.svelte',
   'renderer/lib/features/system/DetailsPanel.svelte',
   'renderer/lib/features/system/KillDialog.svelte',
+  'renderer/lib/features/pools/PoolDetail.svelte',
+  'renderer/lib/features/pools/PoolControls.svelte',
+  'renderer/lib/features/pools/PoolProgress.svelte',
 ];
 /** Words that are the same in every language: the name. */
 const allowed = new Set(['Forkscope']);
