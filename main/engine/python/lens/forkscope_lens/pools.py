@@ -78,6 +78,44 @@ def _outcome(ok, value, wrapped_error=None):
     return {"ok": False, "error": info}
 
 
+def _tapped_worker(worker, read_task, read_result):
+    """A pool worker's main function, with its task and result queues tapped: each task it takes
+    and each result it sends is told. `read_task` and `read_result` know the pool kind's tuples."""
+
+    def worker_wrapper(tasks, results, *args, **kwargs):
+        try:
+            inode = pipe_inode(tasks)
+            mark_internal(tasks)
+            mark_internal(results)
+            emit({"e": "worker.ready", "pool": inode}, urgent=True)
+
+            def started(task):
+                read = read_task(task)
+                if read is None:
+                    return
+                job, index, function, task_args, task_kwargs = read
+                name, items, label = _task_of(function, task_args, task_kwargs)
+                emit({"e": "task.start", "pool": inode, "job": job, "i": index, "fn": name, "items": items,
+                      "args": label}, urgent=True)
+
+            def finished(message):
+                read = read_result(message)
+                if read is None:
+                    return
+                job, index, ok, value, error = read
+                event = {"e": "task.end", "pool": inode, "job": job, "i": index}
+                event.update(_outcome(ok, value, error))
+                emit(event, urgent=True)
+
+            tasks = _Tap(tasks, on_get=started)
+            results = _Tap(results, on_put=finished)
+        except Exception:
+            channel.count_error()
+        return worker(tasks, results, *args, **kwargs)
+
+    return worker_wrapper
+
+
 @patcher("multiprocessing.pool")
 def _patch_pool(module):
     pool_class = module.Pool
@@ -201,37 +239,12 @@ def _patch_pool(module):
     if "_join_exited_workers" in pool_class.__dict__:
         wrap(pool_class, "_join_exited_workers", make_join_exited)
 
-    def make_worker(worker):
-        def worker_wrapper(inqueue, outqueue, *args, **kwargs):
-            try:
-                inode = pipe_inode(inqueue)
-                mark_internal(inqueue)
-                mark_internal(outqueue)
-                emit({"e": "worker.ready", "pool": inode}, urgent=True)
+    def pool_result(message):
+        job, index, (ok, value) = message
+        return job, index, ok, value, None if ok else value
 
-                def started(task):
-                    if task is None:
-                        return
-                    job, index, function, task_args, task_kwargs = task
-                    name, items, label = _task_of(function, task_args, task_kwargs)
-                    emit({"e": "task.start", "pool": inode, "job": job, "i": index, "fn": name, "items": items,
-                          "args": label}, urgent=True)
-
-                def finished(message):
-                    job, index, (ok, value) = message
-                    event = {"e": "task.end", "pool": inode, "job": job, "i": index}
-                    event.update(_outcome(ok, value, None if ok else value))
-                    emit(event, urgent=True)
-
-                inqueue = _Tap(inqueue, on_get=started)
-                outqueue = _Tap(outqueue, on_put=finished)
-            except Exception:
-                channel.count_error()
-            return worker(inqueue, outqueue, *args, **kwargs)
-
-        return worker_wrapper
-
-    wrap(module, "worker", make_worker)
+    # A Pool task is (job, index, function, args, kwargs) already; None tells the worker to stop.
+    wrap(module, "worker", lambda worker: _tapped_worker(worker, lambda task: task, pool_result))
 
     # A parent waiting for results shows what it submitted first: its events are sent before it blocks.
     wrap(module.ApplyResult, "wait", _flush_first)
@@ -326,37 +339,17 @@ def _patch_executor(module):
     wrap(executor, "_spawn_process" if "_spawn_process" in executor.__dict__ else "_adjust_process_count", make_spawn)
     wrap(executor, "shutdown", make_shutdown)
 
-    def make_worker(worker):
-        def worker_wrapper(call_queue, result_queue, *args, **kwargs):
-            try:
-                inode = pipe_inode(call_queue)
-                mark_internal(call_queue)
-                mark_internal(result_queue)
-                emit({"e": "worker.ready", "pool": inode}, urgent=True)
+    def executor_task(call_item):
+        if call_item is None:
+            return None
+        return call_item.work_id, 0, call_item.fn, call_item.args, call_item.kwargs
 
-                def started(call_item):
-                    if call_item is None:
-                        return
-                    name, items, label = _task_of(call_item.fn, call_item.args, call_item.kwargs)
-                    emit({"e": "task.start", "pool": inode, "job": call_item.work_id, "i": 0, "fn": name,
-                          "items": items, "args": label}, urgent=True)
+    def executor_result(result_item):
+        work_id = getattr(result_item, "work_id", None)
+        if work_id is None:
+            return None  # the worker's goodbye (its pid), not a task's result
+        error = getattr(result_item, "exception", None)
+        return work_id, 0, error is None, getattr(result_item, "result", None), error
 
-                def finished(result_item):
-                    work_id = getattr(result_item, "work_id", None)
-                    if work_id is None:
-                        return
-                    error = getattr(result_item, "exception", None)
-                    event = {"e": "task.end", "pool": inode, "job": work_id, "i": 0}
-                    event.update(_outcome(error is None, getattr(result_item, "result", None), error))
-                    emit(event, urgent=True)
-
-                call_queue = _Tap(call_queue, on_get=started)
-                result_queue = _Tap(result_queue, on_put=finished)
-            except Exception:
-                channel.count_error()
-            return worker(call_queue, result_queue, *args, **kwargs)
-
-        return worker_wrapper
-
-    wrap(module, "_process_worker", make_worker)
+    wrap(module, "_process_worker", lambda worker: _tapped_worker(worker, executor_task, executor_result))
 
