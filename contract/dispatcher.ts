@@ -40,8 +40,6 @@ export interface DispatcherOptions<M extends MethodName = MethodName> {
    * refused as unknown. Default: every method of the contract.
    */
   allow?: readonly M[];
-  /** How a refused method is named to the caller (default: there is no such method). */
-  refusal?: (name: string) => string;
 }
 
 /** A call answered: its result, or its error as `{code, message}`. */
@@ -66,11 +64,10 @@ export function createDispatcher<M extends MethodName = MethodName>(
   options: DispatcherOptions<M> = {},
 ) {
   const allowed = options.allow ? new Set<string>(options.allow) : null;
-  const refusal = options.refusal ?? ((name: string) => `There is no method named "${name}".`);
 
   async function call(name: string, params: unknown, context: CallContext = detached): Promise<unknown> {
     if (!isMethodName(name) || (allowed && !allowed.has(name)))
-      throw new ForkscopeError('unknown-method', refusal(name));
+      throw new ForkscopeError('unknown-method', `There is no method named "${name}".`);
     const parsed = parseInput(name, params);
     if (!parsed.success) {
       const first = parsed.error.issues[0];

@@ -281,15 +281,17 @@ export class Engine {
     },
     {
       allow: Object.values(childCallMethods),
-      refusal: (name) => `A child cannot ask for "${name}".`,
       onInternalError: (method, error) => console.error(`[forkscope] a child's ${method} failed:`, error),
     },
   );
 
   private answerChild(caller: Run, method: string, params: unknown): Promise<Answer> {
-    const name = Object.hasOwn(childCallMethods, method)
-      ? childCallMethods[method as ChildCallMethod]
-      : method;
+    // The child's own names only: a contract name is not a way around the allow-list.
+    if (!Object.hasOwn(childCallMethods, method)) {
+      const refused = new ForkscopeError('unknown-method', `A child cannot ask for "${method}".`);
+      return Promise.resolve({ ok: false, error: refused.toJSON() });
+    }
+    const name = childCallMethods[method as ChildCallMethod];
     return this.childDispatcher.answer(name, params, { signal: this.childSignal.signal, caller: caller.id });
   }
 

@@ -67,6 +67,34 @@ describe('Process(target, args)', () => {
   });
 });
 
+describe("a child's calls", () => {
+  it('are answered by the contract dispatcher, only the allow-listed ones', async () => {
+    const run = await start('asksFor', ['kill', 'runs.launch', 'runs.startProcess', 'startProcess', 'join']);
+    const ended = await engine.join(run.id, 10_000);
+    expect(ended.result).toEqual([
+      { method: 'kill', code: 'unknown-method', message: 'A child cannot ask for "kill".' },
+      { method: 'runs.launch', code: 'unknown-method', message: 'A child cannot ask for "runs.launch".' },
+      // Only the child's own names: the contract's are not a way around the allow-list.
+      {
+        method: 'runs.startProcess',
+        code: 'unknown-method',
+        message: 'A child cannot ask for "runs.startProcess".',
+      },
+      // Checked with the UI's schema, and refused as the UI's calls are.
+      {
+        method: 'startProcess',
+        code: 'invalid-params',
+        message: expect.stringMatching(/^Invalid parameters for runs\.startProcess: .*target/),
+      },
+      {
+        method: 'join',
+        code: 'invalid-params',
+        message: expect.stringMatching(/^Invalid parameters for runs\.join/),
+      },
+    ]);
+  });
+});
+
 describe('fork', () => {
   it('carries messages both ways and shows them as events', async () => {
     const messages: { direction: string; data: unknown }[] = [];
