@@ -147,6 +147,17 @@ test('switch to 中文: sidebar, help, examples, a launch with its exit code exp
   await expect(pool).toContainText('完成 5 · 失败 0');
   await expect(pool.getByRole('button', { name: '导出作业日志' })).toBeVisible();
   await expect(pool.getByRole('button', { name: '导出 Chrome 跟踪' })).toBeVisible();
+  await expect(
+    page
+      .getByRole('navigation', { name: '进程池列表' })
+      .getByRole('button', { name: /^查看进程池 p\d+：Pool\(4\)/ }),
+  ).toBeVisible();
+  await pool.getByRole('button', { name: 'Show task 1' }).click();
+  const task = page.getByRole('region', { name: '任务 1 的详情' });
+  await expect(task.getByRole('heading', { name: '任务 #1' })).toBeVisible();
+  for (const name of ['参数', '结果', '输出'])
+    await expect(task.getByRole('heading', { name, exact: true })).toBeVisible();
+  await expect(task.getByLabel('任务 1 的输出')).toBeVisible();
 
   // Remembered across a reload.
   await page.reload();

@@ -203,6 +203,8 @@ const converted = [
   'renderer/lib/features/pools/PoolDetail.svelte',
   'renderer/lib/features/pools/PoolControls.svelte',
   'renderer/lib/features/pools/PoolProgress.svelte',
+  'renderer/lib/features/pools/PoolsView.svelte',
+  'renderer/lib/features/pools/TaskDetails.svelte',
 ];
 /** Words that are the same in every language: the name. */
 const allowed = new Set(['Forkscope']);
