@@ -205,6 +205,7 @@ const converted = [
   'renderer/lib/features/pools/PoolProgress.svelte',
   'renderer/lib/features/pools/PoolsView.svelte',
   'renderer/lib/features/pools/TaskDetails.svelte',
+  'renderer/lib/features/pools/FleetAgents.svelte',
 ];
 /** Words that are the same in every language: the name. */
 const allowed = new Set(['Forkscope']);
