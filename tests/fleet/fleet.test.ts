@@ -117,8 +117,9 @@ describe.skipIf(skipReason !== null)(
       const record = await finish(pool, 60_000);
 
       expect(record.counts).toMatchObject({ total: 6, done: 6, failed: 0 });
-      // Back on the survivor within the stall interval (plus the time to start a process).
-      expect(recovery).toBeLessThanOrEqual(stallMs + 500);
+      // Back on the survivor, by BullMQ's stall check rather than a timeout of ours: within a few
+      // stall intervals even on a loaded machine (the bench measures the ratio itself).
+      expect(recovery).toBeLessThanOrEqual(4 * stallMs);
       const summary = victimTask.summary();
       expect(summary.tries).toHaveLength(1);
       expect(summary.tries![0]).toMatchObject({ host: 'doomed', exitcode: null });

@@ -79,6 +79,9 @@ export function buildReplay(file: RecordingFile): Replay {
   let ended: number | null = null;
 
   const poolOf = (id: string) => pools.get(id);
+  // A pool's first tasks are published before its record (so a live client's counts agree): they
+  // wait here for it.
+  const earlyTasks = new Map<string, TaskSummary[]>();
   const queueOf = (id: string) => queues.get(id);
   const lanesOf = (runId: string) => {
     let map = lanes.get(runId);
@@ -108,7 +111,11 @@ export function buildReplay(file: RecordingFile): Replay {
         const record = p as PoolRecord;
         const pool = poolOf(record.id);
         if (pool) pool.record = record;
-        else pools.set(record.id, { record, tasks: new Map() });
+        else {
+          const early = earlyTasks.get(record.id) ?? [];
+          earlyTasks.delete(record.id);
+          pools.set(record.id, { record, tasks: new Map(early.map((task) => [task.id, task])) });
+        }
         break;
       }
       case 'pools.tasks':
@@ -116,6 +123,7 @@ export function buildReplay(file: RecordingFile): Replay {
         const { poolId, tasks } = p as { poolId: string; tasks: TaskSummary[] };
         const pool = poolOf(poolId);
         if (pool) for (const task of tasks) pool.tasks.set(task.id, task);
+        else earlyTasks.set(poolId, [...(earlyTasks.get(poolId) ?? []), ...tasks]);
         break;
       }
       case 'queues.updated': {
