@@ -29,8 +29,6 @@ const maxPending = 10_000;
  * batches its events, the workers send theirs at once): tasks then keep their submission order.
  */
 const submitGraceMs = 100;
-/** How long after a worker's stream ends its lane is settled (see `disconnected`). */
-const workerSettleMs = 2 * submitGraceMs;
 
 /**
  * Everything the Python lens told about one run, turned into the records the views already draw:
@@ -113,13 +111,7 @@ export class PythonSession extends EventEmitter<{ changed: [] }> {
     process.endedAt ??= Date.now();
     this.endWait(process, process.endedAt);
     if (process.actor !== null) this.queueEngine.setAlive(process.actor, false);
-    // A worker's last word on its task may still be held back (waiting for its submission, which
-    // its parent sends on another stream): the lane is settled a moment later.
-    const ended = process.endedAt;
-    setTimeout(() => {
-      for (const pool of this.pools.values()) pool.workerExited(pid, ended, process.exitcode);
-      this.changed();
-    }, workerSettleMs).unref();
+    for (const pool of this.pools.values()) pool.workerExited(pid, process.endedAt, process.exitcode);
     this.changed();
   }
 
