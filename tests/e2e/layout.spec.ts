@@ -150,7 +150,8 @@ test('the Gantt tooltip of the bottom lane is whole at 1024×700, never cut by t
   const chart = page.getByTestId('gantt');
   await expect(chart).toHaveAttribute('data-bars', '5', { timeout: 30_000 });
   const canvas = chart.locator('canvas');
-  await canvas.scrollIntoViewIfNeeded();
+  // Read through the locator each time: the element is looked up afresh, never held.
+  await canvas.evaluate((element) => element.scrollIntoView({ block: 'center' }));
   const box = (await canvas.boundingBox())!;
   // Across the bottom lane until a bar answers with its tooltip.
   const tip = page.getByRole('tooltip');

@@ -63,10 +63,28 @@ class PoolsStore {
     const list = await alerts.attempt('Loading pools', () => api.call('pools.list', {}));
     if (!list) return;
     this.#loadedAt = Date.now();
-    for (const pool of list) await this.#loadTasks(pool.id);
-    this.list = list;
-    this.selectedId ??= list.at(-1)?.id ?? null;
+    // Events keep coming while the tasks load: what they bring is newer than this snapshot.
+    const updatedMeanwhile: string[] = [];
+    const noteUpdate = api.on('pools.updated', (record) => updatedMeanwhile.push(record.id));
+    try {
+      for (const pool of list) await this.#loadTasks(pool.id);
+    } finally {
+      noteUpdate();
+    }
+    this.list = this.#mergedWith(list, updatedMeanwhile);
+    this.selectedId ??= this.list.at(-1)?.id ?? null;
     this.#bump();
+  }
+
+  /** The snapshot, with the records events brought since it was taken (a pool made meanwhile too). */
+  #mergedWith(snapshot: PoolRecord[], updatedMeanwhile: readonly string[]): PoolRecord[] {
+    const current = new Map(this.list.map((pool) => [pool.id, pool]));
+    const merged = snapshot.map((pool) =>
+      updatedMeanwhile.includes(pool.id) ? (current.get(pool.id) ?? pool) : pool,
+    );
+    const inSnapshot = new Set(snapshot.map((pool) => pool.id));
+    for (const pool of this.list) if (!inSnapshot.has(pool.id)) merged.push(pool);
+    return merged;
   }
 
   async #loadTasks(poolId: string): Promise<void> {
