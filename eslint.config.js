@@ -10,8 +10,8 @@ const noElectron = {
 
 /** The engine, child/ folders included, never imports the layers above it. */
 const engineAbove = {
-  regex: String.raw`^(\.\./)+(api|serve|electron|recording|cli)(/|$)`,
-  message: 'The engine never imports the layers above it (main/api, the transports, recording, cli).',
+  regex: String.raw`^(\.\./)+(api|serve|electron|recording|cli|hosts)(/|$)`,
+  message: 'The engine never imports the layers above it (main/api, the transports, recording, cli, hosts).',
 };
 
 export default ts.config(
@@ -47,7 +47,7 @@ export default ts.config(
   // In a flat config a later block replaces a rule's options, so each block lists every ban its files obey.
   {
     // The api layer and serve mode run in plain Node (serve mode, tests): Electron must never leak into them.
-    files: ['main/api/**', 'main/serve/**'],
+    files: ['main/api/**', 'main/serve/**', 'main/hosts/**'],
     rules: { 'no-restricted-imports': ['error', { paths: [noElectron] }] },
   },
   {

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { appMethods } from './app';
 import { method, type EventSpec, type MethodSpec } from './define';
 import { exampleMethods } from './examples';
+import { hostEvents, hostMethods } from './hosts';
 import { queueEvents, queueMethods } from './queues';
 import { poolEvents, poolMethods } from './pools';
 import { pythonEvents, pythonMethods } from './python';
@@ -16,6 +17,7 @@ export const events = {
   ...poolEvents,
   ...systemEvents,
   ...pythonEvents,
+  ...hostEvents,
 } as const satisfies Record<string, EventSpec>;
 
 const eventName = z.enum(Object.keys(events) as [keyof typeof events, ...(keyof typeof events)[]]);
@@ -41,6 +43,7 @@ export const methods = {
   ...appMethods,
   ...pythonMethods,
   ...recordingMethods,
+  ...hostMethods,
   ...subscriptionMethods,
 } as const satisfies Record<string, MethodSpec>;
 
@@ -67,3 +70,4 @@ export * from './system';
 export * from './app';
 export * from './python';
 export * from './recordings';
+export * from './hosts';

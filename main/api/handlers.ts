@@ -1,7 +1,9 @@
 import type { Handlers } from '../../contract/dispatcher';
 import type { Engine } from '../engine/engine';
 import { listExamples, startExample, type ExampleDirs } from '../engine/examples/catalog';
+import type { RemoteHosts } from '../hosts/remote-hosts';
 import type { RecordingLibrary } from '../recording/library';
+import { createHostsHandlers } from './hosts-handlers';
 import { createPoolHandlers } from './pool-handlers';
 import { createQueueHandlers } from './queue-handlers';
 import { createSystemHandlers } from './system-handlers';
@@ -11,6 +13,7 @@ export function createHandlers(
   engine: Engine,
   exampleDirs: ExampleDirs,
   recordings: RecordingLibrary,
+  hosts: RemoteHosts,
 ): Handlers {
   return {
     'runs.list': () => engine.list(),
@@ -38,5 +41,6 @@ export function createHandlers(
     ...createPoolHandlers(engine, exampleDirs),
     ...createQueueHandlers(engine),
     ...createSystemHandlers(engine),
+    ...createHostsHandlers(hosts),
   };
 }

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { createDispatcher } from '../../contract/dispatcher';
 import { Engine, type EngineOptions } from '../engine/engine';
+import { RemoteHosts } from '../hosts/remote-hosts';
 import { RecordingLibrary } from '../recording/library';
 import { createHandlers } from './handlers';
 import { startPublisher, type Publish } from './publisher';
@@ -27,13 +28,15 @@ export function createHost(options: HostOptions) {
     python: join(options.appRoot, 'main', 'engine', 'examples', 'python'),
   };
   const recordings = new RecordingLibrary({ logDir: options.logDir, opened: options.openRecordings });
-  const dispatcher = createDispatcher(createHandlers(engine, exampleDirs, recordings), {
-    onInternalError: (method, error) => console.error(`[forkscope] ${method} failed:`, error),
-  });
   const subscribers = new Set<Publish>();
   const broadcast: Publish = (name, payload) => {
     for (const publish of subscribers) publish(name, payload);
   };
+  // Other hosts' serve mode, connected to on request (hosts.add); nothing listens on the network for them.
+  const hosts = new RemoteHosts(broadcast);
+  const dispatcher = createDispatcher(createHandlers(engine, exampleDirs, recordings, hosts), {
+    onInternalError: (method, error) => console.error(`[forkscope] ${method} failed:`, error),
+  });
   const publishers = {
     runs: startPublisher(engine, broadcast),
     pools: startPoolPublisher(engine, broadcast),
@@ -70,6 +73,7 @@ export function createHost(options: HostOptions) {
       process.once('unhandledRejection', die);
     },
     async shutdown() {
+      hosts.close();
       for (const publisher of Object.values(publishers)) publisher.stop();
       await engine.shutdown();
     },
