@@ -18,6 +18,17 @@ describe('function pools', () => {
     expect(results).toEqual(items.map((i) => i * i));
     const unchunked = await pool.map(fn('square'), items.slice(0, 50), { chunksize: 1 });
     expect(unchunked).toEqual(items.slice(0, 50).map((i) => i * i));
+    // Results that are arrays stay whole: only the chunks are joined.
+    const pairs = items.slice(0, 20).map((i) => [i, [i]]);
+    expect(await pool.map(fn('identity'), pairs, { chunksize: 3 })).toEqual(pairs);
+    // More chunks than one join takes at once (4096): joined in groups, still in order.
+    expect(
+      await pool.map(
+        fn('identity'),
+        Array.from({ length: 5000 }, (_, i) => i),
+        { chunksize: 1 },
+      ),
+    ).toEqual(Array.from({ length: 5000 }, (_, i) => i));
     pool.close();
     await pool.join(10_000);
     expect(pool.record().state).toBe('done');
