@@ -17,7 +17,7 @@ function perLocale<T>(make: (locale: Locale) => T): () => T {
 }
 
 const counts = perLocale((locale) => new Intl.NumberFormat(locale));
-const fixed = [0, 1, 2].map((digits) =>
+const fixed = [0, 1, 2, 3].map((digits) =>
   perLocale(
     (locale) =>
       new Intl.NumberFormat(locale, {
@@ -42,10 +42,20 @@ const dates = perLocale(
 );
 const relative = perLocale((locale) => new Intl.RelativeTimeFormat(locale, { numeric: 'auto' }));
 
-const withDigits = (value: number, digits: 0 | 1 | 2) => fixed[digits]!().format(value);
+const withDigits = (value: number, digits: 0 | 1 | 2 | 3) => fixed[digits]!().format(value);
 
 export function formatCount(value: number): string {
   return counts().format(value);
+}
+
+/** A number with a fixed count of decimals, in the language's digits and decimal mark: 12.5 %. */
+export function formatDecimal(value: number, digits: 0 | 1 | 2): string {
+  return withDigits(value, digits);
+}
+
+/** Seconds with a fixed count of decimals and the language's unit: "1.5 s", "1.5 秒" (axis ticks). */
+export function formatSeconds(seconds: number, digits: 0 | 1 | 2 | 3): string {
+  return m.duration_s({ n: withDigits(seconds, digits) });
 }
 
 export function formatBytes(bytes: number): string {

@@ -1,4 +1,5 @@
 import type { DepthSample, QueueInfo, QueueMark, RunRecord } from '../../../../contract';
+import { formatSeconds } from '../../components/format';
 
 /** The width of the lanes' and the depth chart's drawings (SVG units); both map time alike. */
 export const chartWidth = 1000;
@@ -62,7 +63,7 @@ export function timeTicks(scale: TimeScale, most = 6): Tick[] {
   for (let offset = 0; offset <= span; offset += step) {
     ticks.push({
       at: timeX(scale, scale.start + offset) / chartWidth,
-      label: `${(offset / 1000).toFixed(digits)} s`,
+      label: formatSeconds(offset / 1000, digits),
     });
   }
   return ticks;

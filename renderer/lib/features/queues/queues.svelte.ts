@@ -9,6 +9,7 @@ import type {
   WaitGraph,
 } from '../../../../contract';
 import { api, onConnectionOpen } from '../../api.svelte';
+import { m } from '../../i18n/messages';
 import { untrack } from 'svelte';
 import { alerts } from '../../shell/alerts.svelte';
 import { navigation } from '../../shell/navigation.svelte';
@@ -115,9 +116,9 @@ class QueuesStore {
 
   async load(): Promise<void> {
     const [list, runs, graph] = await Promise.all([
-      alerts.attempt('Loading queues', () => api.call('queues.list', {})),
-      alerts.attempt('Loading runs', () => api.call('runs.list', {})),
-      alerts.attempt('Loading the wait-for graph', () => api.call('queues.waitGraph', {})),
+      alerts.attempt(m.queues_load(), () => api.call('queues.list', {})),
+      alerts.attempt(m.queues_load_runs(), () => api.call('runs.list', {})),
+      alerts.attempt(m.queues_load_graph(), () => api.call('queues.waitGraph', {})),
     ]);
     if (!list) return;
     this.#loadedAt = Date.now();
@@ -130,7 +131,7 @@ class QueuesStore {
   }
 
   async #loadHistory(id: string): Promise<void> {
-    const history = await alerts.attempt('Loading a queue’s history', () =>
+    const history = await alerts.attempt(m.queues_load_history(), () =>
       api.call('queues.history', { id, limit: keepMarks }),
     );
     if (!history) return;
@@ -159,7 +160,7 @@ class QueuesStore {
   async refreshItems(): Promise<void> {
     const id = this.selectedId;
     if (!id) return;
-    const page = await alerts.attempt('Loading items', () =>
+    const page = await alerts.attempt(m.queues_load_items(), () =>
       api.call('queues.items', { id, from: 1, limit: 500 }),
     );
     if (!page || id !== this.selectedId) return;
@@ -168,7 +169,7 @@ class QueuesStore {
   }
 
   create(name: string, maxsize: number, joinable: boolean) {
-    return alerts.attempt('Create queue', () =>
+    return alerts.attempt(m.queue_create(), () =>
       api.call('queues.create', { name: name.trim() || undefined, maxsize, joinable }),
     );
   }
@@ -181,25 +182,25 @@ class QueuesStore {
       // Plain words are put as a string, as a person typing A expects.
       item = text;
     }
-    const done = await alerts.attempt('Put', () =>
+    const done = await alerts.attempt(m.queue_put(), () =>
       api.call('queues.put', { id, item: item as never, block: false }),
     );
     return done !== undefined;
   }
 
   async take(id: string): Promise<void> {
-    const got = await alerts.attempt('Get', () => api.call('queues.take', { id, block: false }));
+    const got = await alerts.attempt(m.queue_get(), () => api.call('queues.take', { id, block: false }));
     this.lastTaken = got ? { id, text: `#${got.itemId}: ${JSON.stringify(got.item)}` } : null;
   }
 
   async close(id: string): Promise<void> {
-    await alerts.attempt('Close queue', () => api.call('queues.close', { id }));
+    await alerts.attempt(m.queue_close(), () => api.call('queues.close', { id }));
     await this.refreshItems();
   }
 
   /** A lane's name: the run's label, else what the engine calls the actor. */
   label(actor: string): string {
-    if (actor === 'main') return 'Forkscope (main)';
+    if (actor === 'main') return m.queues_main_actor();
     for (const id of this.#actors.keys()) {
       const found = this.#actors.get(id)!.find((a) => a.actor === actor);
       if (found) return found.label;
