@@ -7,6 +7,7 @@ const labels: Partial<Record<SectionId, () => string>> = {
   pools: m.section_pools,
   queues: m.section_queues,
   system: m.section_system,
+  replay: m.section_replay,
 };
 
 /** A section's name in the current language (its own English label until it has a message). */

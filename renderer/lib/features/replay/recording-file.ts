@@ -1,4 +1,5 @@
 import { recordingLineReader, type RecordingHeader } from '../../../../contract/recordings';
+import { m } from '../../i18n/messages';
 
 /** One line of a recording after its header: a contract event or one of the recorder's own entries. */
 export interface Entry {
@@ -29,7 +30,7 @@ export async function readRecordingBytes(
   bytes: Uint8Array<ArrayBuffer>,
 ): Promise<RecordingFile> {
   if (bytes.length < 2 || bytes[0] !== 0x1f || bytes[1] !== 0x8b) {
-    throw new RecordingFileError(`${name} is not a Forkscope recording (it is not gzip-compressed).`);
+    throw new RecordingFileError(m.replay_not_recording({ name }));
   }
   const reader = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip')).getReader();
   const decoder = new TextDecoder();
@@ -62,9 +63,7 @@ export async function readRecordingBytes(
   }
   const { header, entries, ended } = state;
   if (header === null) {
-    throw new RecordingFileError(
-      `${name} is not a Forkscope recording (it is empty${cutShort ? ' or damaged' : ''}).`,
-    );
+    throw new RecordingFileError(cutShort ? m.replay_empty_damaged({ name }) : m.replay_empty({ name }));
   }
   return { name, header, entries, complete: ended && !cutShort };
 }
