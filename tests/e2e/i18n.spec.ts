@@ -26,6 +26,95 @@ test.describe('a system in Chinese', () => {
     await expect(picker(page, '语言').locator('option').first()).toHaveText('跟随系统（简体中文）');
     expect(await loadedChineseFontParts(page)).toBeGreaterThan(0);
   });
+
+  test('a pool, a queue, the System view and this session’s recording, all in Chinese', async ({
+    app: _app,
+    page,
+  }) => {
+    test.setTimeout(120_000);
+    const nav = page.getByRole('navigation', { name: '栏目' });
+
+    // A pool (seed example 3): the Gantt, its legend and the task table with Chinese headings.
+    await nav.getByRole('button', { name: '示例', exact: true }).click();
+    await page.getByRole('button', { name: /^运行 3 · Pool\(4\)/ }).click();
+    const pool = page.getByRole('region', { name: /^进程池 Pool\(4\)/ });
+    await expect(pool.getByLabel('进程池状态')).toHaveText('已完成', { timeout: 30_000 });
+    await expect(pool.getByTestId('gantt')).toHaveAttribute(
+      'aria-label',
+      /^Pool\(4\).* 的甘特图：4 条工作进程泳道，5 个任务条$/,
+    );
+    const ganttLegend = pool.getByRole('list', { name: '甘特图的图例' });
+    for (const word of ['运行中', '已完成', '失败', '已取消', '排队中'])
+      await expect(ganttLegend).toContainText(word);
+    const tasks = pool.getByRole('table', { name: /的任务$/ });
+    for (const column of ['任务', '状态', '工作进程 PID', '开始', '时长', '退出', '输入', '输出'])
+      await expect(tasks.getByRole('button', { name: `按${column}排序任务` })).toBeVisible();
+    await expect(tasks.getByRole('columnheader', { name: '标签' })).toBeVisible();
+    await expect(tasks.getByRole('cell', { name: '已完成', exact: true })).toHaveCount(5);
+    await expect(tasks.getByRole('cell', { name: /^\d+(\.\d+)? (毫秒|秒)$/ }).first()).toBeVisible();
+    await tasks.getByRole('button', { name: '查看任务 1' }).click();
+    await expect(page.getByRole('region', { name: '任务 1 的详情' })).toContainText('已完成');
+
+    // A queue (seed example 5): lanes, the shared time axis, depth and the item table in Chinese.
+    await nav.getByRole('button', { name: '示例', exact: true }).click();
+    await page.getByRole('button', { name: /^运行 5 · Queue/ }).click();
+    const queue = page.getByRole('article', { name: /^队列 q\d+/ });
+    const marks = queue.getByRole('list', { name: '放入与取出记录' }).getByRole('listitem');
+    await expect(marks).toHaveCount(6, { timeout: 30_000 });
+    await expect(marks.filter({ hasText: /^放入 "A"/ })).toHaveCount(1);
+    await expect(marks.filter({ hasText: /^取出 "A"/ })).toHaveCount(1);
+    const lanes = queue.getByRole('region', { name: '泳道', exact: true });
+    await expect(lanes.getByRole('heading', { name: '各进程的放入与取出' })).toBeVisible();
+    await expect(lanes.getByText(/结束：.*SIGTERM/)).toBeVisible({ timeout: 30_000 });
+    await expect(lanes.getByRole('group', { name: '泳道的时间轴' })).toContainText('秒');
+    await expect(lanes).toContainText('自队列创建起的时间');
+    await expect(queue.getByRole('img', { name: /^q\d+ 的深度图：当前 0，峰值 [1-9]/ })).toBeVisible();
+    await expect(queue.getByRole('list', { name: '队列泳道的图例' })).toContainText('进程结束');
+    await expect(queue.getByLabel('队列计数')).toContainText('放入 3');
+    const items = queue.getByRole('table');
+    for (const column of ['数据项', '状态', '放入者', '放入时间', '取出者', '取出时间'])
+      await expect(items.getByRole('columnheader', { name: column, exact: true })).toBeVisible();
+    await expect(items.getByRole('cell', { name: '已取出', exact: true })).toHaveCount(3);
+
+    // A queue made here: its form and controls, and items left when it closes.
+    await nav.getByRole('button', { name: '队列', exact: true }).click();
+    await page.getByRole('form', { name: '新建队列' }).getByRole('textbox', { name: '名称' }).fill('手工');
+    await page.getByRole('button', { name: '创建队列' }).click();
+    const made = page.getByRole('article', { name: /^队列 q\d+/ });
+    await expect(made.getByRole('heading', { name: /手工/ })).toBeVisible();
+    const item = made.getByRole('textbox', { name: '数据项' });
+    await expect(item).toHaveAttribute('placeholder', '"hello" 或 {"n": 1}');
+    await item.fill('"一"');
+    await made.getByRole('button', { name: '放入', exact: true }).click();
+    await expect(made.getByLabel('队列计数')).toContainText('深度 1');
+    await made.getByRole('button', { name: '关闭队列' }).click();
+    await expect(made.getByRole('cell', { name: '未被取出：队列已关闭' })).toHaveCount(1);
+
+    // The System view's panels: a process's history graph and a run's descendants.
+    await nav.getByRole('button', { name: '系统', exact: true }).click();
+    await page.getByRole('grid', { name: '进程' }).getByRole('row').nth(1).click();
+    await expect(
+      page.getByRole('region', { name: '进程详情' }).getByRole('img', { name: /的 CPU 与内存历史/ }),
+    ).toBeVisible();
+    const descendants = page.getByRole('region', { name: '一次运行的后代进程' });
+    await expect(descendants.getByRole('combobox', { name: '运行' })).toBeVisible();
+    await expect(descendants.getByRole('status')).toContainText(/\d+ 条后代进程泳道（\d+ 条已结束）/);
+    await expect(descendants.getByRole('list', { name: '后代进程泳道的图例' })).toContainText('僵尸进程');
+
+    // This session's recording, replayed: the scrubber, the runs and the pool at the cursor.
+    await nav.getByRole('button', { name: '录制', exact: true }).click();
+    const row = page.getByRole('row', { name: /（本次会话）/ });
+    await row.getByRole('button', { name: /^打开/ }).click();
+    await expect(page.getByRole('region', { name: '时间滑块' })).toContainText(/ \/ /);
+    await page.getByRole('button', { name: '结尾', exact: true }).click();
+    const runs = page.getByRole('region', { name: '光标处的运行' });
+    await expect(runs.getByRole('heading', { name: '运行', exact: true })).toBeVisible();
+    await expect(runs.getByTestId('run-state').first()).toHaveText(/^(已退出|运行中|被信号终止)/);
+    const replayed = page.getByRole('region', { name: /^进程池 Pool\(4\)/ });
+    await expect(replayed).toContainText('完成 5');
+    await expect(replayed.getByRole('list', { name: '光标处正在运行的任务' })).toContainText('无');
+    await expect(page.getByRole('region', { name: '比较两次运行' })).toBeVisible();
+  });
 });
 
 test('switch to 中文: sidebar, help, examples, a launch with its exit code explained; remembered; back to English', async ({
@@ -150,9 +239,11 @@ test('switch to 中文: sidebar, help, examples, a launch with its exit code exp
   await expect(
     page
       .getByRole('navigation', { name: '进程池列表' })
-      .getByRole('button', { name: /^查看进程池 p\d+：Pool\(4\)/ }),
-  ).toBeVisible();
-  await pool.getByRole('button', { name: 'Show task 1' }).click();
+      .getByRole('button', { name: /^查看进程池 p\d+：Pool\(4\)/ })
+      // The newest: the test above ran example 3 too.
+      .last(),
+  ).toHaveAttribute('aria-current', 'true');
+  await pool.getByRole('button', { name: '查看任务 1' }).click();
   const task = page.getByRole('region', { name: '任务 1 的详情' });
   await expect(task.getByRole('heading', { name: '任务 #1' })).toBeVisible();
   for (const name of ['参数', '结果', '输出'])

@@ -1,5 +1,7 @@
 import type { TaskState } from '../../../../contract';
 import type { LegendItem } from '../../components/Legend.svelte';
+import { m } from '../../i18n/messages';
+import { stateWord } from '../../i18n/state-words';
 
 /** Task states as colours, read from the theme so light and dark both work. */
 export function stateColors(element: Element): Record<TaskState, string> {
@@ -15,14 +17,12 @@ export function stateColors(element: Element): Record<TaskState, string> {
 }
 
 /** What the Gantt chart's colours mean: one bar per task, on the lane of the worker (or slot) that ran it. */
-export const ganttLegend: LegendItem[] = [
-  { color: 'var(--accent)', label: 'running', meaning: 'a task running now, from its start to the present' },
-  { color: 'var(--ok)', label: 'done', meaning: 'a task that returned, from its start to its end' },
-  { color: 'var(--danger)', label: 'failed', meaning: 'a task that raised, or whose worker died under it' },
-  {
-    color: 'var(--warn)',
-    label: 'cancelled',
-    meaning: 'a task cancelled (or never run: the pool was terminated)',
-  },
-  { color: 'var(--muted)', label: 'queued', meaning: 'a task given to a worker that has not started it yet' },
-];
+export function ganttLegend(): LegendItem[] {
+  return [
+    { color: 'var(--accent)', label: stateWord('running'), meaning: m.gantt_running_meaning() },
+    { color: 'var(--ok)', label: stateWord('done'), meaning: m.gantt_done_meaning() },
+    { color: 'var(--danger)', label: stateWord('failed'), meaning: m.gantt_failed_meaning() },
+    { color: 'var(--warn)', label: stateWord('cancelled'), meaning: m.gantt_cancelled_meaning() },
+    { color: 'var(--muted)', label: stateWord('queued'), meaning: m.gantt_queued_meaning() },
+  ];
+}

@@ -1,5 +1,6 @@
 import type { CreatePoolParams, PoolRecord, TaskDetail, TaskSummary } from '../../../../contract';
 import { api, onConnectionOpen } from '../../api.svelte';
+import { m } from '../../i18n/messages';
 import { alerts } from '../../shell/alerts.svelte';
 import { oncePerFrame } from '../../components/once-per-frame';
 
@@ -60,7 +61,7 @@ class PoolsStore {
   }
 
   async load(): Promise<void> {
-    const list = await alerts.attempt('Loading pools', () => api.call('pools.list', {}));
+    const list = await alerts.attempt(m.pools_load(), () => api.call('pools.list', {}));
     if (!list) return;
     this.#loadedAt = Date.now();
     // Events keep coming while the tasks load: what they bring is newer than this snapshot.
@@ -106,7 +107,7 @@ class PoolsStore {
   }
 
   async create(params: CreatePoolParams): Promise<PoolRecord | undefined> {
-    const record = await alerts.attempt('Create pool', () => api.call('pools.create', params));
+    const record = await alerts.attempt(m.pools_create(), () => api.call('pools.create', params));
     if (record) {
       this.#upsert(record);
       this.select(record.id);
@@ -115,13 +116,13 @@ class PoolsStore {
   }
 
   async submit(poolId: string, target: string, items: unknown[]): Promise<void> {
-    await alerts.attempt('Add tasks', () =>
+    await alerts.attempt(m.pool_add(), () =>
       api.call('pools.submit', { id: poolId, target, items: items as never, chunksize: 1 }),
     );
   }
 
   async addInputs(poolId: string, inputs: string[]): Promise<void> {
-    await alerts.attempt('Add inputs', () => api.call('pools.addInputs', { id: poolId, inputs }));
+    await alerts.attempt(m.pools_add_inputs(), () => api.call('pools.addInputs', { id: poolId, inputs }));
   }
 
   async control(poolId: string, action: 'close' | 'join' | 'terminate'): Promise<void> {
@@ -142,7 +143,9 @@ class PoolsStore {
     const poolId = this.selectedId;
     const taskId = this.selectedTaskId;
     if (poolId === null || taskId === null) return;
-    const detail = await alerts.attempt('Task details', () => api.call('pools.task', { id: poolId, taskId }));
+    const detail = await alerts.attempt(m.pools_task_details(), () =>
+      api.call('pools.task', { id: poolId, taskId }),
+    );
     if (detail && this.selectedTaskId === taskId) this.detail = detail;
   }
 
@@ -158,7 +161,9 @@ class PoolsStore {
   }
 
   async runExample(): Promise<void> {
-    const started = await alerts.attempt('Run example 3', () => api.call('examples.run', { id: 'pool' }));
+    const started = await alerts.attempt(m.pools_run_example(), () =>
+      api.call('examples.run', { id: 'pool' }),
+    );
     if (started?.poolId) this.select(started.poolId);
   }
 }
