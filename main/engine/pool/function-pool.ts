@@ -1,5 +1,6 @@
 import type { PoolLane, PoolRecord, TaskDetail } from '../../../contract';
 import { describeExit } from '../exit-meaning';
+import { Fifo } from '../fifo';
 import type { RunRegistry } from '../registry';
 import { AsyncResult, whenSettled } from './async-result';
 import { functionPoolOptions, workerLanes } from './function-pool-views';
@@ -8,7 +9,6 @@ import { PoolWorker } from './pool-worker-handle';
 import { PoolTargets } from './targets';
 import { Task } from './task';
 import { taskDetail } from './task-output';
-import { TaskQueue } from './task-queue';
 import { TaskMode, type FromWorker } from './worker-protocol';
 
 export interface FunctionPoolOptions {
@@ -37,15 +37,16 @@ export interface SubmitOptions {
  * the queue, and a replacement starts; workers that crash before they are ready degrade the pool.
  *
  * This is the front: it decides who runs what. The parts each keep one job — `targets.ts` (what
- * a target is, its number, how deep a worker may hold its tasks), `task-queue.ts` (tasks waiting
- * for a worker), `pool-worker-handle.ts` (one worker's process, channel and life),
+ * a target is, its number, how deep a worker may hold its tasks), `pool-worker-handle.ts` (one
+ * worker's process, channel and life),
  * `async-result.ts` (results as Python's), `function-pool-views.ts` (what the UI shows).
  */
 export class FunctionPool extends PoolBase {
   readonly kind = 'function' as const;
   private readonly workers: PoolWorker[] = [];
   private readonly active = new Set<PoolWorker>();
-  private readonly queue = new TaskQueue();
+  /** Tasks waiting for a worker, in order; given-back ones go to the front. */
+  private readonly queue = new Fifo<Task>();
   private readonly targets: PoolTargets;
   private startCrashes = 0;
   private dispatchScheduled = false;
@@ -278,7 +279,6 @@ export class FunctionPool extends PoolBase {
       this.queue.shift();
       this.assign(best, task);
     }
-    this.queue.compact();
     if (this.queue.empty) this.recallForIdle(ready.filter((worker) => worker.open(max)));
     for (const worker of ready) {
       worker.retireIfSpent(max);

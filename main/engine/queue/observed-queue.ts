@@ -1,13 +1,13 @@
-import { sampleDepth } from './depth-history';
+import { Fifo } from '../fifo';
 import { ItemTag } from './wire';
-import { ItemLog, ItemState } from './item-log';
-import type { Participant, QueueOptions, WaitKind } from './queue';
-
-interface ObservedWait {
-  readonly kind: WaitKind;
-  readonly holder: { readonly actor: number };
-  readonly since: number;
-}
+import { ItemState } from './item-log';
+import {
+  QueueLineage,
+  type Participant,
+  type QueueOptions,
+  type QueueWait,
+  type WaitKind,
+} from './queue-lineage';
 
 /** How far past the head a get looks for the item whose preview it saw (items from two producers interleave). */
 const matchWindow = 64;
@@ -19,42 +19,28 @@ const maxEarlyGets = 1024;
  * seen through the lens. It holds no items, only their lineage: a get is matched to the oldest
  * queued item with the same preview (a queue is FIFO, so that is exact for one producer).
  */
-export class ObservedQueue {
-  readonly log = new ItemLog();
-  readonly participants = new Map<number, Participant>();
-  readonly depthT: number[] = [];
-  readonly depthV: number[] = [];
-  closedAt: number | null = null;
-  unfinished = 0;
-  lost = 0;
-  private queued: number[] = [];
-  private head = 0;
+export class ObservedQueue extends QueueLineage {
+  /** Ids of the items put and not yet seen got, oldest first. */
+  private readonly queued = new Fifo<number>();
   private readonly previews = new Map<number, string>();
-  private readonly waits = new Map<number, ObservedWait>();
+  private readonly waits = new Map<number, QueueWait>();
   private earlyGets: { actor: number; t: number; preview: string }[] = [];
 
   constructor(
-    readonly options: QueueOptions,
+    options: QueueOptions,
     readonly runId: string | null,
     readonly createdAt: number,
     private readonly changed: (queue: ObservedQueue) => void,
   ) {
+    super(options);
     this.touch(createdAt);
   }
 
-  get id(): string {
-    return this.options.id;
-  }
-
-  get closed(): boolean {
-    return this.closedAt !== null;
-  }
-
   get depth(): number {
-    return this.queued.length - this.head;
+    return this.queued.length;
   }
 
-  get waiters(): readonly ObservedWait[] {
+  get waiters(): readonly QueueWait[] {
     return [...this.waits.values()];
   }
 
@@ -67,7 +53,7 @@ export class ObservedQueue {
   }
 
   private touch(t: number): void {
-    sampleDepth(this.depthT, this.depthV, t, this.depth);
+    this.sample(t);
     this.changed(this);
   }
 
@@ -98,22 +84,16 @@ export class ObservedQueue {
   /** A get seen in a process: the item it took is the oldest queued one that looks the same. */
   got(actor: number, t: number, preview: string): void {
     this.waits.delete(actor);
-    let at = this.head;
-    const end = Math.min(this.queued.length, this.head + matchWindow);
-    while (at < end && this.previews.get(this.queued[at]!) !== preview) at++;
+    let at = 0;
+    const end = Math.min(this.queued.length, matchWindow);
+    while (at < end && this.previews.get(this.queued.peek(at)!) !== preview) at++;
     this.participant(actor, t).gets++;
     if (at === end) {
       // Its put has not been told yet (the putter's stream is behind), or was lost.
       if (this.earlyGets.length < maxEarlyGets) this.earlyGets.push({ actor, t, preview });
       return this.touch(t);
     }
-    const id = this.queued[at]!;
-    if (at === this.head) this.head++;
-    else this.queued.splice(at, 1);
-    if (this.head > 1024 && this.head * 2 > this.queued.length) {
-      this.queued = this.queued.slice(this.head);
-      this.head = 0;
-    }
+    const id = this.queued.removeAt(at)!;
     this.previews.delete(id);
     this.log.got(id, actor, t);
     this.touch(t);
@@ -139,16 +119,13 @@ export class ObservedQueue {
   close(t = Date.now()): number {
     if (this.closed) return 0;
     this.closedAt = t;
-    const left = this.queued.length - this.head;
-    for (let k = this.head; k < this.queued.length; k++)
-      this.log.lose(this.queued[k]!, ItemState.lostClosed, t);
-    this.lost += left;
-    this.queued = [];
-    this.head = 0;
+    const left = this.queued.drain();
+    for (const id of left) this.log.lose(id, ItemState.lostClosed, t);
+    this.lost += left.length;
     this.previews.clear();
     this.earlyGets = [];
     this.waits.clear();
     this.touch(t);
-    return left;
+    return left.length;
   }
 }

@@ -1,7 +1,8 @@
 import { ForkscopeError } from '../../../contract/errors';
+import { Fifo } from '../fifo';
 import { slabPool } from './framing';
-import { sampleDepth } from './depth-history';
-import { ItemLog, ItemState } from './item-log';
+import { ItemState } from './item-log';
+import { QueueLineage, type Participant, type QueueOptions, type WaitKind } from './queue-lineage';
 
 /** Whoever takes items: a child's connection (which leases batches) or the engine itself. */
 export interface Holder {
@@ -11,8 +12,6 @@ export interface Holder {
   /** Asks the holder to give back leased items it has not handed out (another getter is waiting). */
   recall?(queue: BrokeredQueue): void;
 }
-
-export type WaitKind = 'get' | 'put' | 'join' | 'poll';
 
 export interface Waiter {
   readonly kind: WaitKind;
@@ -37,23 +36,6 @@ interface SignalWaiter extends Waiter {
   done(): void;
 }
 
-export interface QueueOptions {
-  id: string;
-  ref: number;
-  name: string;
-  kind: 'queue' | 'joinable' | 'simple' | 'pipe';
-  maxsize: number;
-  pipeId?: string;
-}
-
-export interface Participant {
-  puts: number;
-  gets: number;
-  holdsHandle: boolean;
-  firstAt: number;
-  lastAt: number;
-}
-
 /** Leases are capped in bytes too: a batch of large items must not pin much memory in one child. */
 const leaseBytes = 8 * 1024 * 1024;
 
@@ -61,17 +43,10 @@ const leaseBytes = 8 * 1024 * 1024;
  * One queue, brokered in the main process: items waiting (their JSON text, never parsed here),
  * processes waiting on it, its lineage and its depth over time.
  */
-export class BrokeredQueue {
-  readonly log = new ItemLog();
+export class BrokeredQueue extends QueueLineage {
   readonly createdAt = Date.now();
-  readonly participants = new Map<number, Participant>();
-  readonly depthT: number[] = [];
-  readonly depthV: number[] = [];
-  closedAt: number | null = null;
-  unfinished = 0;
-  lost = 0;
-  private ready: number[] = [];
-  private head = 0;
+  /** Ids of the items waiting to be got, oldest first. */
+  private readonly ready = new Fifo<number>();
   private readonly payloads = new Map<number, Buffer>();
   private readonly leases = new Map<Holder, Set<number>>();
   private leased = 0;
@@ -81,23 +56,16 @@ export class BrokeredQueue {
   private signalWaiters: SignalWaiter[] = [];
 
   constructor(
-    readonly options: QueueOptions,
+    options: QueueOptions,
     private readonly changed: (queue: BrokeredQueue) => void,
   ) {
+    super(options);
     this.sample(this.createdAt);
-  }
-
-  get id(): string {
-    return this.options.id;
-  }
-
-  get closed(): boolean {
-    return this.closedAt !== null;
   }
 
   /** Items put and not yet got (queued, or leased to a child that has not handed them out). */
   get depth(): number {
-    return this.ready.length - this.head + this.leased;
+    return this.ready.length + this.leased;
   }
 
   get full(): boolean {
@@ -113,10 +81,6 @@ export class BrokeredQueue {
     if (!entry)
       this.participants.set(actor, (entry = { puts: 0, gets: 0, holdsHandle: false, firstAt: t, lastAt: t }));
     return entry;
-  }
-
-  private sample(t: number): void {
-    sampleDepth(this.depthT, this.depthV, t, this.depth);
   }
 
   /** Takes a depth sample and tells the engine this queue changed (publishers coalesce it). */
@@ -213,7 +177,7 @@ export class BrokeredQueue {
   ) {
     const t = Date.now();
     const waiter: GetWaiter = { kind: 'get', holder, since: t, timer: null, want, deliver, fail };
-    if (this.ready.length > this.head && this.getWaiters.length === 0) {
+    if (!this.ready.empty && this.getWaiters.length === 0) {
       this.deliver(waiter, t);
       this.serve();
       return;
@@ -277,23 +241,19 @@ export class BrokeredQueue {
 
   private deliver(waiter: GetWaiter, t: number): void {
     if (waiter.timer) clearTimeout(waiter.timer);
-    const available = this.ready.length - this.head;
+    const available = this.ready.length;
     const n = waiter.holder.leasing
       ? Math.min(waiter.want, available <= 1 ? 1 : Math.ceil(available / 2))
       : 1;
     const ids: number[] = [];
     const items: Buffer[] = [];
     let bytes = 0;
-    while (ids.length < n && this.head < this.ready.length && (ids.length === 0 || bytes < leaseBytes)) {
-      const id = this.ready[this.head++]!;
+    while (ids.length < n && !this.ready.empty && (ids.length === 0 || bytes < leaseBytes)) {
+      const id = this.ready.shift()!;
       const item = this.payloads.get(id)!;
       ids.push(id);
       items.push(item);
       bytes += item.length;
-    }
-    if (this.head > 4096 && this.head * 2 > this.ready.length) {
-      this.ready = this.ready.slice(this.head);
-      this.head = 0;
     }
     if (waiter.holder.leasing) {
       let held = this.leases.get(waiter.holder);
@@ -360,11 +320,7 @@ export class BrokeredQueue {
         back.push(id);
       }
     }
-    if (back.length > 0) {
-      back.sort((a, b) => a - b);
-      this.ready = [...back, ...this.ready.slice(this.head)];
-      this.head = 0;
-    }
+    this.ready.unshift(back.sort((a, b) => a - b));
     this.serve();
     this.touch(t);
   }
@@ -375,7 +331,7 @@ export class BrokeredQueue {
     let admitted = false;
     while (progressed) {
       progressed = false;
-      while (this.getWaiters.length > 0 && this.ready.length > this.head) {
+      while (this.getWaiters.length > 0 && !this.ready.empty) {
         this.deliver(this.getWaiters.shift()!, Date.now());
         progressed = true;
       }
@@ -390,9 +346,7 @@ export class BrokeredQueue {
     if (admitted) this.changed(this);
     if (this.signalWaiters.length > 0) {
       const wake = this.signalWaiters.filter(
-        (w) =>
-          (w.kind === 'join' && this.unfinished === 0) ||
-          (w.kind === 'poll' && this.ready.length > this.head),
+        (w) => (w.kind === 'join' && this.unfinished === 0) || (w.kind === 'poll' && !this.ready.empty),
       );
       for (const waiter of wake) {
         this.signalWaiters.splice(this.signalWaiters.indexOf(waiter), 1);
@@ -456,7 +410,7 @@ export class BrokeredQueue {
 
   /** Pipe's poll(timeout): true as soon as an item is waiting, false after the timeout. */
   poll(holder: Holder, timeoutMs: number, done: (ready: boolean) => void): void {
-    if (this.ready.length > this.head) return done(true);
+    if (!this.ready.empty) return done(true);
     if (this.closed || timeoutMs === 0) return done(false);
     const waiter: SignalWaiter = {
       kind: 'poll',
@@ -493,16 +447,12 @@ export class BrokeredQueue {
     if (this.closed) return 0;
     const t = Date.now();
     this.closedAt = t;
-    let lostNow = 0;
-    for (let k = this.head; k < this.ready.length; k++) {
-      const id = this.ready[k]!;
+    const never = this.ready.drain();
+    for (const id of never) {
       this.drop(id);
       this.log.lose(id, ItemState.lostClosed, t);
-      lostNow++;
     }
-    this.lost += lostNow;
-    this.ready = [];
-    this.head = 0;
+    this.lost += never.length;
     const waiting = [...this.getWaiters, ...this.putWaiters, ...this.signalWaiters];
     this.getWaiters = [];
     this.putWaiters = [];
@@ -513,6 +463,6 @@ export class BrokeredQueue {
       else waiter.fail(this.closedError());
     }
     this.touch(t);
-    return lostNow;
+    return never.length;
   }
 }
