@@ -198,6 +198,8 @@ const converted = [
   'renderer/lib/features/system/SystemView.svelte',
   'renderer/lib/features/system/SystemToolbar.svelte',
   'renderer/lib/features/system/ProcessGrid.svelte',
+  'renderer/lib/features/hosts/HostPicker.svelte',
+  'renderer/lib/features/hosts/AddHostForm.svelte',
   'renderer/lib/features/system/DetailsPanel.svelte',
   'renderer/lib/features/system/KillDialog.svelte',
   'renderer/lib/features/pools/PoolDetail.svelte',

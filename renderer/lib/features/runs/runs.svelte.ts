@@ -7,11 +7,13 @@ import type {
   StreamName,
   UnfinishedLines,
 } from '../../../../contract';
-import { api, onConnectionOpen } from '../../api.svelte';
+import { localHostId } from '../../../../contract/hosts';
+import type { HostConnection } from '../hosts/host-connection';
+import { localConnection } from '../hosts/hosts.svelte';
 import { alerts } from '../../shell/alerts.svelte';
 import { navigation } from '../../shell/navigation.svelte';
 import { echoLines, type ConsoleLine } from './console-lines';
-import { alertLogChanges } from './log-alerts';
+import { alertLogChanges, logDownloadUrl } from './log-alerts';
 import {
   emptyWindows,
   interleave,
@@ -27,7 +29,7 @@ import { buildRunTree } from './run-tree';
  * window, so a flood on one never pushes the other out); the full record is the log file on disk.
  */
 export const windowLines = 5000;
-/** The most lines one back-fill asks for: the server's window (both streams) is at most this long. */
+/** The most lines one back-fill reads: the server holds at most `windowLines` of each stream. */
 const readLines = 2 * windowLines;
 const maxMessages = 500;
 /** The most stdin echo rows kept per run. */
@@ -136,17 +138,51 @@ class RunsStore {
   readonly runningCount = $derived(this.all.filter((record) => record.state === 'running').length);
   readonly finishedCount = $derived(this.all.length - this.runningCount);
 
+  /** The host whose runs are shown: this machine, or another host through main's relay. */
+  #host: HostConnection = localConnection;
+  readonly #stops: (() => void)[] = [];
+  host = $state(localHostId);
+
   constructor() {
-    api.on('runs.updated', (record) => this.#upsert(record));
-    api.on('runs.output', (event) => {
-      const output = this.#outputFor(event.id);
-      output.append(event.lines);
-      output.unfinished = event.unfinished;
-      output.updateTotals(event);
-      if (event.skipped > 0) this.#fillWhenQuiet(event.id);
-    });
-    api.on('runs.message', (message) => this.#outputFor(message.id).addMessage(message));
-    onConnectionOpen((reconnected) => void this.load(reconnected));
+    this.#listen();
+  }
+
+  get #api() {
+    return this.#host.client;
+  }
+
+  #listen() {
+    const api = this.#api;
+    this.#stops.push(
+      api.on('runs.updated', (record) => this.#upsert(record)),
+      api.on('runs.output', (event) => {
+        const output = this.#outputFor(event.id);
+        output.append(event.lines);
+        output.unfinished = event.unfinished;
+        output.updateTotals(event);
+        if (event.skipped > 0) this.#fillWhenQuiet(event.id);
+      }),
+      api.on('runs.message', (message) => this.#outputFor(message.id).addMessage(message)),
+      this.#host.onOpen((reconnected) => void this.load(reconnected)),
+    );
+  }
+
+  /** Shows another host's runs (or this machine's again): what was held is forgotten, that host's list loaded. */
+  useHost(host: HostConnection): void {
+    if (host.id === this.host) return;
+    for (const stop of this.#stops.splice(0)) stop();
+    this.#host = host;
+    this.host = host.id;
+    this.#records.clear();
+    this.#outputs.clear();
+    this.loaded = false;
+    navigation.selectedRunId = null;
+    this.#listen();
+  }
+
+  /** A run's log to download: serve mode serves this machine's logs only (another host's stay there). */
+  logUrl(id: string, stream: StreamName): string | null {
+    return this.host === localHostId ? logDownloadUrl(id, stream) : null;
   }
 
   get(id: string | null | undefined): RunRecord | undefined {
@@ -158,8 +194,10 @@ class RunsStore {
   }
 
   async load(reconnected = false): Promise<void> {
-    const list = await alerts.attempt('Loading runs', () => api.call('runs.list', {}));
-    if (!list) return;
+    const host = this.#host;
+    const list = await alerts.attempt('Loading runs', () => host.client.call('runs.list', {}));
+    // The answer of a host no longer shown is not this list's.
+    if (!list || host !== this.#host) return;
     const known = new Set(list.map((record) => record.id));
     for (const id of [...this.#records.keys()]) if (!known.has(id)) this.#forget(id);
     for (const record of list) this.#upsert(record, true);
@@ -181,24 +219,10 @@ class RunsStore {
   async #readWindow(id: string, record: RunRecord, output: RunOutput): Promise<void> {
     output.updateTotals(record.output);
     try {
-      const read: ReadPage = (fromSeq, limit) => api.call('runs.readOutput', { id, fromSeq, limit });
-      // The server holds the newest lines of both streams together: read all it holds, so a
-      // quiet stream's lines among another's flood are kept in their own window.
-      let fromSeq = Math.max(0, output.totalLines - readLines);
-      let page = await read(fromSeq, readLines);
-      // More lines came while we asked: read the newest window instead.
-      if (page.nextSeq - readLines > fromSeq) {
-        fromSeq = page.nextSeq - readLines;
-        page = await read(fromSeq, readLines);
-      }
-      output.append(page.lines);
-      // Long lines: the answer stopped at its byte bound; the rest of the window comes page by page.
-      if (page.continueFrom !== null) {
-        const start = page.continueFrom;
-        page = await readOutputPages(read, start, fromSeq + readLines - start, (next) =>
-          output.append(next.lines),
-        );
-      }
+      const read: ReadPage = (fromSeq, limit) => this.#api.call('runs.readOutput', { id, fromSeq, limit });
+      // The server keeps each stream's newest lines apart (at most `windowLines` each): a quiet
+      // stream's lines may be far older than another's flood, so read all it holds, from its oldest.
+      const page = await readOutputPages(read, 0, readLines, (next) => output.append(next.lines));
       output.unfinished = page.unfinished;
       output.filled = true;
     } catch (error) {
@@ -208,13 +232,15 @@ class RunsStore {
 
   /** Makes sure a run just started elsewhere (an example) is known before it is shown. */
   async ensure(id: string): Promise<void> {
+    // Started here (an example): shown among this machine's runs.
+    this.useHost(localConnection);
     if (this.#records.has(id)) return;
-    const record = await alerts.attempt('Loading a run', () => api.call('runs.get', { id }));
+    const record = await alerts.attempt('Loading a run', () => this.#api.call('runs.get', { id }));
     if (record) this.#upsert(record);
   }
 
   async launch(params: LaunchParams): Promise<RunRecord | undefined> {
-    const record = await alerts.attempt('Launch', () => api.call('runs.launch', params));
+    const record = await alerts.attempt('Launch', () => this.#api.call('runs.launch', params));
     if (record) this.#upsert(record);
     return record;
   }
@@ -223,14 +249,14 @@ class RunsStore {
   async writeStdin(id: string, text: string): Promise<boolean> {
     // Placed where the output stood when it was sent: an answer may arrive before the reply.
     const echoes = this.#outputFor(id).echoFor(text);
-    const done = await alerts.attempt('Send to stdin', () => api.call('runs.writeStdin', { id, text }));
+    const done = await alerts.attempt('Send to stdin', () => this.#api.call('runs.writeStdin', { id, text }));
     if (done === undefined) return false;
     this.#outputs.get(id)?.addEchoes(echoes);
     return true;
   }
 
   async closeStdin(id: string): Promise<void> {
-    await alerts.attempt('Close stdin', () => api.call('runs.closeStdin', { id }));
+    await alerts.attempt('Close stdin', () => this.#api.call('runs.closeStdin', { id }));
   }
 
   /** SIGTERM, then SIGKILL after the grace period: the reply comes once the run has ended. */
@@ -238,7 +264,7 @@ class RunsStore {
     this.terminating.set(id, Date.now() + terminateGraceMs);
     try {
       const record = await alerts.attempt('Terminate', () =>
-        api.call('runs.terminate', { id, graceMs: terminateGraceMs }),
+        this.#api.call('runs.terminate', { id, graceMs: terminateGraceMs }),
       );
       if (record) this.#upsert(record);
     } finally {
@@ -247,14 +273,14 @@ class RunsStore {
   }
 
   async kill(id: string): Promise<void> {
-    const record = await alerts.attempt('Kill', () => api.call('runs.kill', { id }));
+    const record = await alerts.attempt('Kill', () => this.#api.call('runs.kill', { id }));
     if (record) this.#upsert(record);
   }
 
   /** Forgets ended runs on the server and here; their logs stay on disk unless `deleteLogs`. */
   async clearFinished(deleteLogs = false): Promise<void> {
     const cleared = await alerts.attempt('Clear finished runs', () =>
-      api.call('runs.clearFinished', { deleteLogs }),
+      this.#api.call('runs.clearFinished', { deleteLogs }),
     );
     if (cleared === undefined) return;
     for (const record of this.all) if (isEnded(record)) this.#forget(record.id);

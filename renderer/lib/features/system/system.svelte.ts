@@ -1,3 +1,4 @@
+import { localHostId } from '../../../../contract/hosts';
 import type {
   ProcessDetails,
   ProcessHistory,
@@ -6,7 +7,9 @@ import type {
   SystemDiff,
   SystemSettings,
 } from '../../../../contract/system';
-import { api } from '../../api.svelte';
+import type { HostClient } from '../hosts/host-connection';
+import { hosts } from '../hosts/hosts.svelte';
+import { ProcessFeed, type Highlight } from './process-feed';
 import {
   buildTree,
   compileQuery,
@@ -17,18 +20,20 @@ import {
   type TreeLine,
 } from './process-query';
 
-export type Highlight = 'new' | 'exited';
+export { highlightMs, type Highlight } from './process-feed';
 
-/** How long a new (green) or exited (red) process stays highlighted. */
-export const highlightMs = 4000;
-const leaseMs = 15_000;
 const historyLength = 120;
+/** The System view's choice that shows every host's processes together. */
+export const allHosts = 'all';
 
 function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** The System view's state: the live process list (diffs applied), the query, the selection. */
+/**
+ * The System view's state: the live process list of the host shown (or of every host, merged,
+ * with a Host column), the query, the selection.
+ */
 class SystemStore {
   /** Current processes plus the recently exited ones (kept for their red highlight). */
   rows = $state.raw<ProcessRow[]>([]);
@@ -37,6 +42,9 @@ class SystemStore {
   source = $state<'proc' | 'ps-list'>('proc');
   loaded = $state(false);
   error = $state<string | null>(null);
+  /** `local`, another host's id, or `all`. */
+  host = $state(localHostId);
+  readonly merged = $derived(this.host === allHosts);
 
   query = $state('');
   regex = $state(false);
@@ -54,7 +62,9 @@ class SystemStore {
 
   readonly matcher = $derived(compileQuery(this.query, this.regex));
   readonly lines: TreeLine[] = $derived.by(() => {
-    if (this.mode === 'tree') return buildTree(this.rows, this.matcher, this.sort, this.collapsed);
+    // Pids repeat across hosts: the tree is drawn for one host at a time.
+    if (this.mode === 'tree' && !this.merged)
+      return buildTree(this.rows, this.matcher, this.sort, this.collapsed);
     return sortRows(filterRows(this.rows, this.matcher), this.sort).map((row) => ({
       row,
       depth: 0,
@@ -66,94 +76,84 @@ class SystemStore {
   readonly selected = $derived(this.rows.find((row) => row.key === this.selectedKey) ?? null);
   readonly liveCount = $derived(this.rows.filter((row) => this.highlights.get(row.key) !== 'exited').length);
 
-  private current = new Map<string, ProcessRow>();
-  private exited = new Map<string, { row: ProcessRow; until: number }>();
-  private added = new Map<string, number>();
-  private seq = 0;
-  private syncing = false;
+  private feeds: ProcessFeed[] = [];
+  /** In the merged list, which feed each row came from (by its merged key). */
+  private rowFeeds = new Map<string, { feed: ProcessFeed; key: string }>();
   private users = 0;
-  private stops: (() => void)[] = [];
+  private stopFeeds: (() => void)[] = [];
 
-  /** Called by the view when it appears: events, a lease renewed while the page is visible. */
+  /** Called by the view when it appears: the shown host's (or every host's) feed starts. */
   start(): () => void {
-    if (this.users++ === 0) {
-      this.stops.push(api.on('system.diff', (diff) => this.receive(diff)));
-      this.stops.push(api.on('system.settings', (settings) => (this.settings = settings)));
-      const renew = () => {
-        if (document.visibilityState === 'visible')
-          void api.call('system.watch', { leaseMs }).catch(() => {});
-      };
-      renew();
-      const lease = setInterval(renew, leaseMs / 3);
-      const prune = setInterval(() => this.prune(), 500);
-      document.addEventListener('visibilitychange', renew);
-      this.stops.push(() => {
-        clearInterval(lease);
-        clearInterval(prune);
-        document.removeEventListener('visibilitychange', renew);
-      });
-      void this.resync();
-    }
+    if (this.users++ === 0) this.startFeeds();
     return () => {
-      if (--this.users === 0) for (const stop of this.stops.splice(0)) stop();
+      if (--this.users === 0) this.stopAll();
     };
   }
 
+  /** Shows another host's processes, or every host's (`all`). */
+  useHost(id: string): void {
+    if (id === this.host) return;
+    this.host = id;
+    void this.select(null);
+    this.loaded = false;
+    this.rows = [];
+    this.highlights = new Map();
+    if (this.users > 0) {
+      this.stopAll();
+      this.startFeeds();
+    }
+  }
+
+  private startFeeds(): void {
+    const ids = this.merged ? [localHostId, ...hosts.list.map((host) => host.id)] : [this.host];
+    this.feeds = ids.map(
+      (id) => new ProcessFeed(id, hosts.connection(id).client, (feed, t) => this.changed(feed, t)),
+    );
+    this.stopFeeds = this.feeds.flatMap((feed) => {
+      // A host that connects (again) after the feed started is read anew: its diffs were missed.
+      let started = false;
+      const stopOpen = hosts.connection(feed.host).onOpen(() => started && void feed.resync());
+      started = true;
+      return [feed.start(), stopOpen];
+    });
+  }
+
+  private stopAll(): void {
+    for (const stop of this.stopFeeds.splice(0)) stop();
+    this.feeds = [];
+  }
+
   async resync(): Promise<void> {
-    if (this.syncing) return;
-    this.syncing = true;
-    try {
-      const snapshot = await api.call('system.snapshot', {});
-      this.current = new Map(snapshot.rows.map((row) => [row.key, row]));
-      for (const key of this.current.keys()) this.exited.delete(key);
-      this.seq = snapshot.seq;
-      this.settings = snapshot.settings;
-      this.source = snapshot.source;
-      this.loaded = true;
-      this.error = null;
-      this.publish();
-    } catch (error) {
-      this.error = `The process list could not be read: ${message(error)}`;
-    } finally {
-      this.syncing = false;
-    }
+    await Promise.all(this.feeds.map((feed) => feed.resync()));
   }
 
-  private receive(diff: SystemDiff): void {
-    if (this.syncing) return;
-    if (diff.baseSeq !== this.seq) {
-      if (diff.seq > this.seq) void this.resync();
-      return;
-    }
-    this.applyDiff(diff);
-  }
-
-  /** Applies one diff on top of the current list (its baseSeq must be ours). */
+  /** Applies one diff on top of this machine's list (the benchmark entry, renderer/bench.ts, feeds it). */
   applyDiff(diff: SystemDiff): void {
-    const now = Date.now();
-    for (const key of diff.removed) {
-      const row = this.current.get(key);
-      if (!row) continue;
-      this.current.delete(key);
-      this.added.delete(key);
-      this.exited.set(key, { row, until: now + highlightMs });
-    }
-    for (const row of diff.added) {
-      this.current.set(row.key, row);
-      // A row back under the same key is live again, not also exited (keys stay unique).
-      this.exited.delete(row.key);
-      this.added.set(row.key, now + highlightMs);
-    }
-    for (const row of diff.changed) {
-      this.current.set(row.key, row);
-      this.exited.delete(row.key);
-    }
-    this.seq = diff.seq;
-    const selected = this.selectedKey ? this.current.get(this.selectedKey) : undefined;
-    if (selected) this.pushHistory(diff.t, selected);
-    // The details say what the state means: read them again when the state changed (a signal, an exit).
-    if (selected && this.details && this.details.state !== selected.state) void this.refreshDetails();
+    this.feeds[0]?.applyDiff(diff);
+  }
+
+  /** The host a shown row belongs to. */
+  hostOf(row: ProcessRow): string {
+    return this.merged ? (this.rowFeeds.get(row.key)?.feed.host ?? localHostId) : this.host;
+  }
+
+  /** The client of the host a row belongs to: details and signals go there. */
+  clientOf(row: ProcessRow): HostClient {
+    return hosts.connection(this.hostOf(row)).client;
+  }
+
+  private changed(feed: ProcessFeed, diffTime?: number): void {
+    if (!this.feeds.includes(feed)) return;
+    const selected = this.selectedKey ? this.rowFeeds.get(this.selectedKey) : undefined;
     this.publish();
+    // The selected process's history grows with each diff of its host.
+    const row =
+      this.merged && selected ? selected.feed.current.get(selected.key) : (this.selected ?? undefined);
+    if (diffTime !== undefined && row && (!this.merged || selected?.feed === feed)) {
+      this.pushHistory(diffTime, row);
+      // The details say what the state means: read them again when the state changed (a signal, an exit).
+      if (this.details && this.details.state !== row.state) void this.refreshDetails();
+    }
   }
 
   private pushHistory(t: number, row: ProcessRow): void {
@@ -168,33 +168,37 @@ class SystemStore {
   private publish(): void {
     // eslint-disable-next-line svelte/prefer-svelte-reactivity -- built here, then published whole via $state.raw
     const highlights = new Map<string, Highlight>();
-    for (const key of this.added.keys()) highlights.set(key, 'new');
-    for (const key of this.exited.keys()) highlights.set(key, 'exited');
-    const rows = [...this.current.values()];
-    for (const [key, { row }] of this.exited) if (!this.current.has(key)) rows.push(row);
+    const rows: ProcessRow[] = [];
+    this.rowFeeds.clear();
+    for (const feed of this.feeds) {
+      // One host: its rows as they are (no copy of thousands of rows per diff). Merged: keys made unique per host.
+      const keyOf = this.merged ? (key: string) => `${feed.host}/${key}` : (key: string) => key;
+      for (const key of feed.added.keys()) highlights.set(keyOf(key), 'new');
+      for (const key of feed.exited.keys()) highlights.set(keyOf(key), 'exited');
+      for (const row of feed.rows()) {
+        if (!this.merged) {
+          rows.push(row);
+          continue;
+        }
+        const merged = { ...row, key: keyOf(row.key) };
+        this.rowFeeds.set(merged.key, { feed, key: row.key });
+        rows.push(merged);
+      }
+    }
     this.rows = rows;
     this.highlights = highlights;
-  }
-
-  private prune(): void {
-    const now = Date.now();
-    let changed = false;
-    for (const [key, until] of this.added) {
-      if (until > now) continue;
-      this.added.delete(key);
-      changed = true;
+    const first = this.feeds[0];
+    if (first) {
+      this.settings = first.settings;
+      this.source = first.source;
     }
-    for (const [key, { until }] of this.exited) {
-      if (until > now) continue;
-      this.exited.delete(key);
-      changed = true;
-    }
-    if (changed) this.publish();
+    this.loaded = this.feeds.some((feed) => feed.loaded);
+    this.error = this.feeds.map((feed) => feed.error).find((error) => error !== null) ?? null;
   }
 
   /** The sequence number of the last diff applied (the benchmark entry, renderer/bench.ts, reads it). */
   get currentSeq(): number {
-    return this.seq;
+    return this.feeds[0]?.seq ?? 0;
   }
 
   sortBy(column: SortColumn): void {
@@ -221,7 +225,7 @@ class SystemStore {
     this.history = { t: [], cpu: [], memory: [] };
     if (!row) return;
     try {
-      const details = await api.call('system.details', { pid: row.pid });
+      const details = await this.clientOf(row).call('system.details', { pid: row.pid });
       if (this.selectedKey !== row.key) return;
       this.details = details;
       this.history =
@@ -239,7 +243,7 @@ class SystemStore {
     if (!row || this.detailsPending) return;
     this.detailsPending = true;
     try {
-      const details = await api.call('system.details', { pid: row.pid });
+      const details = await this.clientOf(row).call('system.details', { pid: row.pid });
       if (this.selectedKey === row.key) this.details = details;
     } catch (error) {
       if (this.selectedKey === row.key) this.detailsError = message(error);
@@ -254,9 +258,11 @@ class SystemStore {
     this.sortBy(next);
   }
 
+  /** Merged, every host gets the same settings. */
   async configure(patch: Partial<SystemSettings>): Promise<void> {
     try {
-      this.settings = await api.call('system.settings', patch);
+      const answers = await Promise.all(this.feeds.map((feed) => feed.client.call('system.settings', patch)));
+      if (answers[0]) this.settings = answers[0];
     } catch (error) {
       this.error = message(error);
     }
@@ -270,7 +276,9 @@ class SystemStore {
   treeOf(row: ProcessRow): ProcessRow[] {
     // eslint-disable-next-line svelte/prefer-svelte-reactivity -- built here, then published whole via $state.raw
     const children = new Map<number, ProcessRow[]>();
-    for (const candidate of this.current.values()) {
+    const host = this.hostOf(row);
+    for (const candidate of this.rows) {
+      if (this.highlights.get(candidate.key) === 'exited' || this.hostOf(candidate) !== host) continue;
       let list = children.get(candidate.ppid);
       if (!list) children.set(candidate.ppid, (list = []));
       list.push(candidate);

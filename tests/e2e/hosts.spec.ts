@@ -1,0 +1,91 @@
+import type { Page } from '@playwright/test';
+import type { RunRecord } from '../../contract';
+import { startServe, type ServeProcess } from '../support/serve';
+import { connectClient, expect, test } from './fixtures';
+
+/** A second serve mode stands for another host (through a tunnel it would be a loopback address too). */
+let other: ServeProcess;
+test.beforeAll(async () => (other = await startServe()));
+test.afterAll(async () => other?.stop());
+
+const section = (page: Page, name: 'Runs' | 'System') =>
+  page.getByRole('navigation', { name: 'Sections' }).getByRole('button', { name }).click();
+
+async function addHost(page: Page, address: string, name: string) {
+  await page.getByRole('button', { name: 'Add a host…' }).first().click();
+  const form = page.getByRole('form', { name: 'Add host' });
+  await form.getByLabel('Address').fill(address);
+  await form.getByLabel('Name').fill(name);
+  await form.getByRole('button', { name: 'Add host' }).click();
+  await expect(form).toBeHidden();
+}
+
+test('another host added by its address: a run launched there, listed with its host, and every host’s processes in System', async ({
+  app,
+  page,
+}) => {
+  const here = await connectClient(app);
+  const there = await connectClient(other);
+  const launched: { client: typeof here.client; id: string }[] = [];
+  try {
+    const local = await here.client.call('runs.launch', { program: 'sleep', args: ['937.25'] });
+    launched.push({ client: here.client, id: local.id });
+
+    await section(page, 'Runs');
+    // Pasted as serve mode printed it: the token in the address.
+    await addHost(page, other.url, 'server-b');
+    const picker = page.getByRole('combobox', { name: 'Host' }).first();
+    await expect(picker.locator('option:checked')).toHaveText('server-b (connected)');
+
+    await page.getByRole('button', { name: 'New run' }).click();
+    await page.getByLabel('Program').fill('sleep');
+    await page.getByLabel('Arguments').fill('937.5');
+    await page.getByRole('button', { name: 'Launch' }).click();
+    await expect(page.getByRole('heading', { level: 1 })).toHaveText('sleep 937.5');
+    const runs = page.getByRole('list', { name: 'Runs' });
+    await expect(runs.getByRole('button', { name: /sleep 937\.5/ })).toBeVisible();
+    await expect(runs.getByRole('button', { name: /sleep 937\.25/ })).toHaveCount(0);
+
+    // It runs on the other host, not here.
+    const remoteRuns: RunRecord[] = await there.client.call('runs.list', {});
+    const remote = remoteRuns.find((run) => run.argv.includes('937.5'));
+    expect(remote?.state).toBe('running');
+    launched.push({ client: there.client, id: remote!.id });
+    expect((await here.client.call('runs.list', {})).map((run) => run.argv.at(-1))).toEqual(['937.25']);
+
+    await picker.selectOption({ label: 'This machine' });
+    await expect(runs.getByRole('button', { name: /sleep 937\.25/ })).toBeVisible();
+    await expect(runs.getByRole('button', { name: /sleep 937\.5/ })).toHaveCount(0);
+
+    await section(page, 'System');
+    const systemPicker = page.getByRole('combobox', { name: 'Host' });
+    await systemPicker.selectOption({ label: 'All hosts' });
+    const grid = page.getByRole('grid', { name: 'Processes' });
+    await expect(grid.getByRole('columnheader', { name: 'Host' })).toBeVisible();
+    await page.getByRole('searchbox', { name: 'Filter processes' }).fill('sleep 937');
+    // Both hosts are this machine here, so each lists both sleeps; each is a run only on its own host.
+    const row = (args: string, host: string) =>
+      grid
+        .getByRole('row')
+        .filter({ hasText: `sleep ${args}` })
+        .filter({ hasText: host });
+    await expect(row('937.5', 'server-b')).toHaveAttribute('data-own', 'run');
+    await expect(row('937.25', 'This machine')).toHaveAttribute('data-own', 'run');
+    await expect(row('937.5', 'This machine')).not.toHaveAttribute('data-own', 'run');
+    await expect(grid.getByRole('row').filter({ hasText: 'sleep 937' })).toHaveCount(4);
+  } finally {
+    for (const { client, id } of launched) await client.call('runs.kill', { id }).catch(() => {});
+    here.close();
+    there.close();
+  }
+});
+
+test('a wrong token is shown as refused', async ({ app: _app, page }) => {
+  await section(page, 'Runs');
+  await addHost(page, `http://localhost:${other.port}/#token=wrong`, 'wrong-token');
+  await expect(page.getByRole('status').filter({ hasText: 'Refused: wrong token' })).toBeVisible();
+  await page.getByRole('button', { name: 'Remove host' }).click();
+  await expect(
+    page.getByRole('combobox', { name: 'Host' }).locator('option', { hasText: 'wrong-token' }),
+  ).toHaveCount(0);
+});
