@@ -41,6 +41,26 @@ describe('pool worker protocol: every message round-trips by name', () => {
     expect(overTheLine(messages, encodeFromWorker, decodeFromWorker)).toEqual(messages);
   });
 
+  it('a chunk of finite numbers travels packed and arrives as JSON would give it', () => {
+    const end = { taskId: 3, t0: 1, t1: 2, outLines: 0, errLines: 0 };
+    const numbers = Array.from({ length: 100 }, (_, i) => (i - 50) ** 5 / 7);
+    const packed = encodeFromWorker({ type: 'result', ...end, value: [...numbers, -0, 2 ** 53 + 2] });
+    expect(packed[0]).toBe('result-numbers');
+    const [back] = overTheLine(
+      [{ type: 'result', ...end, value: [...numbers, -0, 2 ** 53 + 2] }],
+      encodeFromWorker,
+      decodeFromWorker,
+    );
+    const viaJson = JSON.parse(JSON.stringify([...numbers, -0, 2 ** 53 + 2])) as number[];
+    expect(back).toEqual({ type: 'result', ...end, value: viaJson });
+    expect(Object.is((back as { value: number[] }).value[100], 0)).toBe(true);
+    // What JSON would change (NaN, Infinity become null) or what is not all numbers stays JSON.
+    for (const value of [[...numbers, NaN], [...numbers, Infinity], [...numbers, '1'], numbers.slice(0, 10)])
+      expect(encodeFromWorker({ type: 'result', ...end, value })[0]).toBe('result');
+    expect(() => decodeFromWorker(['result-numbers', 3, 1, 2, 0, 0, 'AAAA'])).toThrow(WorkerProtocolError);
+    expect(() => decodeFromWorker(['result-numbers', 3, 1, 2, 0, 0, 5])).toThrow(WorkerProtocolError);
+  });
+
   it('tags say what they are', () => {
     const tags = [
       encodeToWorker({ type: 'retire' })[0],

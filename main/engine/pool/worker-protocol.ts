@@ -105,6 +105,8 @@ export function encodeFromWorker(message: FromWorker): WireMessage {
       return ['given-back', message.taskIds];
     case 'result': {
       const { taskId, t0, t1, outLines, errLines } = message;
+      const packed = packNumbers(message.value);
+      if (packed !== null) return ['result-numbers', taskId, t0, t1, outLines, errLines, packed];
       return ['result', taskId, t0, t1, outLines, errLines, message.value];
     }
     case 'error': {
@@ -143,6 +145,16 @@ export function decodeFromWorker(wire: WireMessage): FromWorker {
         errLines: wire[5] as number,
         value: wire[6],
       };
+    case 'result-numbers':
+      return {
+        type: 'result',
+        taskId: wire[1] as number,
+        t0: wire[2] as number,
+        t1: wire[3] as number,
+        outLines: wire[4] as number,
+        errLines: wire[5] as number,
+        value: unpackNumbers(wire[6]),
+      };
     case 'error':
       return {
         type: 'error',
@@ -158,6 +170,38 @@ export function decodeFromWorker(wire: WireMessage): FromWorker {
     default:
       throw new WorkerProtocolError(`Unknown message from a pool worker: ${String(wire[0])}.`);
   }
+}
+
+/** Shorter arrays are not worth packing. */
+const packedMinLength = 64;
+
+/**
+ * A map chunk's results, when every one is a finite number, travel as their float64 bytes in
+ * base64: JSON.stringify writes a large double at ~150 ns (the shortest decimal that reads back
+ * the same), which made a worker spend most of a map of `x * x` on printing. The values are the
+ * ones JSON would give: NaN and ±Infinity (null in JSON) are not packed, -0 arrives as 0.
+ */
+function packNumbers(value: unknown): string | null {
+  if (!Array.isArray(value) || value.length < packedMinLength) return null;
+  const packed = new Float64Array(value.length);
+  for (let i = 0; i < value.length; i++) {
+    const item: unknown = value[i];
+    if (typeof item !== 'number' || item - item !== 0) return null;
+    packed[i] = item || 0;
+  }
+  return Buffer.from(packed.buffer).toString('base64');
+}
+
+function unpackNumbers(text: unknown): number[] {
+  const bytes = typeof text === 'string' ? Buffer.from(text, 'base64') : null;
+  if (!bytes || bytes.length % 8 !== 0)
+    throw new WorkerProtocolError('Packed numbers from a pool worker must be float64s in base64.');
+  const packed = new Float64Array(bytes.length / 8);
+  new Uint8Array(packed.buffer).set(bytes);
+  // A loop into an array made at its length keeps the doubles unboxed (Array.from boxes each).
+  const values = new Array<number>(packed.length);
+  for (let i = 0; i < packed.length; i++) values[i] = packed[i]!;
+  return values;
 }
 
 /** A batch as one line of JSON. */
