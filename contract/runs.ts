@@ -166,7 +166,11 @@ export const maxReadOutputBytes = 2 * 1024 * 1024;
 
 export const readOutputResult = z.object({
   lines: z.array(outputLine),
-  /** The oldest sequence number still held in memory; older lines are only in the log on disk. */
+  /**
+   * From this sequence number on, every line of both streams is held in memory. Each stream keeps
+   * its own window, so a quiet stream's older lines may still be held (a read from 0 gives them);
+   * the rest are only in the logs on disk.
+   */
   firstSeq: z.number().int(),
   nextSeq: z.number().int(),
   /**

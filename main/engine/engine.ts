@@ -8,6 +8,7 @@ import {
   type ProcessParams,
   type ReadOutputResult,
   type RunRecord,
+  type StreamName,
 } from '../../contract';
 import { createDispatcher, type Answer } from '../../contract/dispatcher';
 import { childCallMethods, type ChildCallMethod } from './process/runner-protocol';
@@ -31,7 +32,7 @@ export interface EngineOptions {
   childDir: string;
   /** Relative paths (cwd, modules) are resolved against this. */
   baseDir?: string;
-  /** How many lines of each run are kept in memory. */
+  /** How many lines of each stream of each run are kept in memory (stdout and stderr each have their own window). */
   windowLines?: number;
   /** Terminate's grace period before SIGKILL. */
   graceMs?: number;
@@ -79,7 +80,7 @@ export class Engine {
     const containment = new Containment({
       watchdogPath: existsSync(watchdogPath) ? watchdogPath : undefined,
     });
-    this.registry = new RunRegistry(options.logDir, options.windowLines ?? 10_000, containment);
+    this.registry = new RunRegistry(options.logDir, options.windowLines ?? 5_000, containment);
     this.queues = new QueueEngine(this.registry);
     this.graceMs = options.graceMs ?? 3000;
     this.registry.logBudget = new LogBudget(
@@ -206,8 +207,9 @@ export class Engine {
     return run.snapshot();
   }
 
-  readOutput(id: string, fromSeq: number, limit: number): ReadOutputResult {
-    return this.run(id).capture.read(fromSeq, limit);
+  /** Held lines from `fromSeq`, both streams merged in order (one stream's only when `stream` says so). */
+  readOutput(id: string, fromSeq: number, limit: number, stream?: StreamName): ReadOutputResult {
+    return this.run(id).capture.read(fromSeq, limit, undefined, stream);
   }
 
   /**

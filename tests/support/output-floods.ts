@@ -104,3 +104,17 @@ export async function readWholeWindow(
 export function answerTextBytes(answer: ReadOutputResult): number {
   return answer.lines.reduce((sum, line) => sum + Buffer.byteLength(line.text), 0);
 }
+
+/**
+ * Issue 11's stream flood: five stdout lines, a pause (so they are read first), then 300,000
+ * stderr lines of 101 bytes (30.3 MB), `err-IIII-NNN xx…x`, the last `err-299-999 …`.
+ */
+export const stderrFloodScript = [
+  'import sys, time',
+  'for i in range(1, 6): print(f"first-{i}", flush=True)',
+  'time.sleep(0.3)',
+  'tail = "x" * 88 + "\\n"',
+  'for i in range(300): sys.stderr.write("".join(f"err-{i:03d}-{n:03d} " + tail for n in range(1000)))',
+].join('\n');
+export const stderrFloodLines = 300_000;
+export const stderrFloodFirstLines = Array.from({ length: 5 }, (_, i) => `first-${i + 1}`);

@@ -49,6 +49,8 @@ const maxUnwrittenBytes = 4 * 1024 * 1024;
 const minReadBytes = 16 * 1024;
 /** A staging buffer filled faster than this is followed by a bigger one (a flood); else by a small one. */
 const floodMs = 1000;
+/** Where the line scan notes each newline of a read (one array for every stream: the ring copies them at once). */
+const lineEnds = new Int32Array(4096);
 /** Where a pipe's first read lands (copied out at once): a run that prints nothing allocates nothing. */
 const firstReads = Buffer.allocUnsafeSlow(64 * 1024);
 
@@ -239,23 +241,22 @@ class StreamCapture {
     this.appended(chunk.length, time);
   }
 
-  /** `count` new bytes are in the staging buffer at `fill`: log them, index their lines. */
-  private appended(count: number, time: number): void {
-    if (this.ended || count === 0) return;
+  /** `length` new bytes are in the staging buffer at `fill`: log them, index their lines. */
+  private appended(length: number, time: number): void {
+    if (this.ended || length === 0) return;
     const staging = this.staging!;
-    this.bytes += count;
+    this.bytes += length;
     const from = this.fill;
-    this.fill += count;
+    this.fill += length;
     this.tap?.(staging.subarray(from, this.fill));
     this.log.write(staging, this.queued, this.fill);
     this.queued = this.fill;
 
-    const ring = this.ring;
-    const before = ring.nextSeq;
     // Past `fill` the staging buffer holds garbage: search only the filled part.
     const filled = staging.subarray(0, this.fill);
     let start = this.lineStart;
     let newline = filled.indexOf(10, from);
+    let added = 0;
     if (this.longHead) {
       if (newline === -1) {
         this.skipLong(start, this.fill);
@@ -264,19 +265,35 @@ class StreamCapture {
       }
       this.skipLong(start, newline);
       this.pushLong(time);
+      added++;
       start = newline + 1;
       newline = filled.indexOf(10, start);
     }
+    // The hot loop of a flood: one indexOf and one store per line; the ring takes the lines in
+    // batches (one copy each), and a line longer than its head goes alone (only its head is copied).
+    const ends = lineEnds;
+    let batchStart = start;
+    let batched = 0;
     while (newline !== -1) {
-      ring.push(this.name, staging, start, newline, time);
+      const long = newline - start > lineHeadBytes;
+      if (long || batched === ends.length) {
+        this.ring.pushLines(this.name, staging, batchStart, ends, batched, time);
+        added += batched;
+        batched = 0;
+        batchStart = start;
+      }
+      if (long) {
+        this.ring.push(this.name, staging, start, newline, time);
+        added++;
+        batchStart = newline + 1;
+      } else ends[batched++] = newline;
       start = newline + 1;
       newline = filled.indexOf(10, start);
     }
+    this.ring.pushLines(this.name, staging, batchStart, ends, batched, time);
+    added += batched;
     this.lineStart = start;
     if (this.fill - start > lineHeadBytes) this.startLong();
-    // The ring copies lines lazily; the staging buffer may be reused after this returns.
-    ring.flush();
-    const added = ring.nextSeq - before;
     this.lines += added;
     // An unfinished line matters too: it is often a prompt waiting for input ("Name? ").
     if (added > 0 || this.fill > this.lineStart || this.longHead) this.onLines();
@@ -307,7 +324,6 @@ class StreamCapture {
     const rest = this.longRest - (this.longEndsInCR ? 1 : 0);
     this.longHead = null;
     this.ring.push(this.name, head, 0, head.length, time, rest);
-    this.ring.flush();
   }
 
   /** The unfinished last line (no newline yet), decoded up to its last whole character, or null. */
@@ -373,7 +389,6 @@ class StreamCapture {
       this.onLines();
     } else if (this.staging && this.fill > this.lineStart) {
       this.ring.push(this.name, this.staging, this.lineStart, this.fill, Date.now());
-      this.ring.flush();
       this.lineStart = this.fill;
       this.lines++;
       this.onLines();
@@ -400,8 +415,9 @@ type StreamStats = RunRecord['output']['stdout'];
 export type CaptureStats = RunRecord['output'];
 
 /**
- * A run's stdout and stderr: every byte to a log file per stream (the full record),
- * lines with timestamps and sequence numbers in a bounded ring (the window the UI shows).
+ * A run's stdout and stderr: every byte to a log file per stream (the full record), lines with
+ * timestamps and sequence numbers in a bounded window per stream (what the UI shows), numbered in
+ * one sequence so that the merged view reads them back in the order they came.
  */
 export class OutputCapture {
   /** The run's share of the log budget: unlimited until the registry puts it under one (`log.use`). */
@@ -448,9 +464,12 @@ export class OutputCapture {
     return this.ring.nextSeq;
   }
 
-  /** Lines from `fromSeq`: at most `limit`, and at most `maxBytes` of text (`continueFrom` says where to go on). */
-  read(fromSeq: number, limit: number, maxBytes = maxReadOutputBytes): ReadOutputResult {
-    const { lines, continueFrom } = this.ring.read(fromSeq, limit, maxBytes);
+  /**
+   * Held lines from `fromSeq` (of one stream when `stream` says so): at most `limit`, and at most
+   * `maxBytes` of text (`continueFrom` says where to go on).
+   */
+  read(fromSeq: number, limit: number, maxBytes = maxReadOutputBytes, stream?: StreamName): ReadOutputResult {
+    const { lines, continueFrom } = this.ring.read(fromSeq, limit, maxBytes, stream);
     return {
       lines,
       firstSeq: this.ring.firstSeq,
@@ -486,7 +505,8 @@ export class OutputCapture {
     const { stdout, stderr } = this.streams;
     return {
       lines,
-      skipped: start - from,
+      // Lines that came since the cursor and are not sent: left out here, or gone from the window.
+      skipped: Math.max(0, next - from - lines.length),
       unfinished,
       stdout: { bytes: stdout.bytes, lines: stdout.lines },
       stderr: { bytes: stderr.bytes, lines: stderr.lines },
