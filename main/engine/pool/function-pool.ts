@@ -262,6 +262,8 @@ export class FunctionPool extends PoolBase {
    */
   private dispatch(): void {
     this.dispatchScheduled = false;
+    // The common case after a result (a lone apply's round trip): nothing to hand out or recall.
+    if (this.queue.empty && !this.holdsUnstarted()) return;
     const max = this.opts.maxTasksPerChild;
     const ready = [...this.active].filter((worker) => worker.state === 'ready' && worker.open(undefined));
     for (let task = this.queue.peek(); task; task = this.queue.peek()) {
@@ -284,6 +286,12 @@ export class FunctionPool extends PoolBase {
       worker.retireIfSpent(max);
       worker.flush();
     }
+  }
+
+  /** Some ready worker holds a task it has not started (one a recall could give to an idle one). */
+  private holdsUnstarted(): boolean {
+    for (const worker of this.active) if (worker.state === 'ready' && worker.holding > 1) return true;
+    return false;
   }
 
   /** Idle workers and nothing queued: the workers holding unstarted tasks give them back. */
