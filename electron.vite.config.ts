@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { resolve, sep } from 'node:path';
 import { defineConfig } from 'electron-vite';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
@@ -42,11 +43,36 @@ function standaloneChildScripts(): Plugin {
   };
 }
 
+/**
+ * The native spawn helper (main/engine/spawn/native/spawn-helper.c), compiled with the system's C
+ * compiler beside the child scripts, on Linux. Without a compiler the build goes on and the engine
+ * starts commands through the Node helper (ARCHITECTURE.md, "What bounds command throughput").
+ */
+function nativeSpawnHelper(): Plugin {
+  return {
+    name: 'forkscope:native-spawn-helper',
+    apply: 'build',
+    closeBundle() {
+      if (process.platform !== 'linux') return;
+      const source = resolve('main/engine/spawn/native/spawn-helper.c');
+      const output = resolve('out/main/forkscope-spawn');
+      const cc = process.env.CC ?? 'cc';
+      const result = spawnSync(cc, ['-O2', '-Wall', '-Werror', '-std=gnu11', '-o', output, source], {
+        stdio: ['ignore', 'inherit', 'inherit'],
+      });
+      if (result.status !== 0)
+        console.warn(
+          `forkscope: the native spawn helper was not built (${result.error ? `${cc}: ${result.error.message}` : `${cc} exited ${result.status}`}); commands will start through the Node helper`,
+        );
+    },
+  };
+}
+
 // One build produces everything: the Electron entry, the serve-mode entry and the
 // scripts the engine forks (they must exist as files on disk to be forked).
 export default defineConfig({
   main: {
-    plugins: [standaloneChildScripts()],
+    plugins: [standaloneChildScripts(), nativeSpawnHelper()],
     build: {
       outDir: 'out/main',
       rolldownOptions: {

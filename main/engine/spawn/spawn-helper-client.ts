@@ -1,234 +1,73 @@
-import { fork, type ChildProcess } from 'node:child_process';
-import type { Socket } from 'node:net';
-import { setTimeout as delay } from 'node:timers/promises';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { Containment } from '../containment/containment';
-import { processAlive, signalTree } from '../lifetime';
 import type { FdBudget } from './fd-budget';
-import type { SpawnReply, SpawnRequest } from './spawn-protocol';
+import { NativeHelperUnavailable, NativeSpawnClient } from './native-spawn-client';
+import { NodeSpawnClient } from './node-spawn-client';
+import type { SpawnedChild, SpawnParams, Spawner } from './spawned-child';
 
-export interface SpawnedChild {
-  pid: number;
-  stdin: Socket | null;
-  stdout: Socket | null;
-  stderr: Socket | null;
-  /** Resolves with how the child ended; `unknown` when the helper died and could not tell. */
-  exited: Promise<ChildExit>;
+export { SpawnFailure, type ChildExit, type SpawnedChild, type SpawnParams } from './spawned-child';
+
+/** The native helper's built name, beside the child scripts (electron.vite.config.ts compiles it). */
+export const nativeHelperName = 'forkscope-spawn';
+
+/** In a packaged app, a binary cannot run from inside the asar archive: it is unpacked beside it. */
+function unpacked(path: string): string {
+  return path.replace(/app\.asar(?=[\\/])/, 'app.asar.unpacked');
 }
 
-export interface ChildExit {
-  code: number | null;
-  signal: string | null;
-  unknown?: boolean;
-}
-
-export class SpawnFailure extends Error {
-  constructor(
-    readonly errno: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-interface Pending {
-  resolve(child: SpawnedChild): void;
-  reject(error: Error): void;
-  pid?: number;
-  handles: Partial<Record<'stdin' | 'stdout' | 'stderr', Socket>>;
-  handedOver: boolean;
-  exit: (value: ChildExit) => void;
-  exited: Promise<ChildExit>;
-  /** No answer, or pipes that never arrive: the launch fails rather than waiting forever. */
-  timer?: NodeJS.Timeout;
-}
-
-/** How long the helper may take to answer a spawn (it may have hundreds queued). */
-const answerMs = 15_000;
-/** How long a started child's pipes may take to arrive once its pid has. */
-const handoverMs = 5_000;
-
-/** Starts commands through the small spawn helper process (see child/spawn-helper.ts for why). */
-export class SpawnHelperClient {
-  private helper: ChildProcess | null = null;
-  private nextId = 1;
-  private readonly pending = new Map<number, Pending>();
-  /** The environment the helper last received: it is not sent again while it stays the same. */
-  private lastEnv: Record<string, string> | null = null;
+/**
+ * The engine's spawn path. Commands are started by a small helper process, never by the engine
+ * (Node's spawn forks the caller, so its cost would grow with the engine's memory): the native
+ * helper (native/spawn-helper.c) where it was built, Linux; else, or when it cannot start, or
+ * with FORKSCOPE_SPAWN_HELPER=node, the Node helper (child/spawn-helper.ts).
+ */
+export class SpawnHelperClient implements Spawner {
+  private native: NativeSpawnClient | null = null;
+  private node: NodeSpawnClient | null = null;
 
   constructor(
     private readonly helperPath: string,
     private readonly containment?: Containment,
     private readonly fds?: FdBudget,
-  ) {}
+  ) {
+    const nativePath = unpacked(join(dirname(helperPath), nativeHelperName));
+    if (
+      process.platform === 'linux' &&
+      process.env.FORKSCOPE_SPAWN_HELPER !== 'node' &&
+      existsSync(nativePath)
+    )
+      this.native = new NativeSpawnClient(nativePath, containment, fds);
+  }
+
+  /** Which helper starts commands now. */
+  get kind(): 'native' | 'node' {
+    return this.native ? 'native' : 'node';
+  }
 
   get pid(): number | undefined {
-    return this.helper?.pid;
+    return this.native ? this.native.pid : this.node?.pid;
   }
 
-  private ensureHelper(): ChildProcess {
-    if (this.helper) return this.helper;
-    const helper = fork(this.helperPath, [], {
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-      // Its own process group: a Ctrl-C in the terminal is for Forkscope, which then stops
-      // every run in order, not for the helper, whose death would lose their exit statuses.
-      detached: process.platform !== 'win32',
-      execArgv: ['--max-semi-space-size=1'],
-      serialization: 'json',
-    });
-    // Between spawns the helper waits in its own cgroup (it forks each child from the run's).
-    if (helper.pid !== undefined) this.containment?.adoptHelper(helper.pid);
-    helper.on('message', (reply: SpawnReply, handle?: Socket) => this.onReply(reply, handle));
-    helper.once('exit', () => {
-      if (this.helper === helper) {
-        this.helper = null;
-        this.lastEnv = null;
-      }
-      for (const [id, waiting] of this.pending) {
-        this.forget(id);
-        if (!waiting.handedOver) {
-          // Started but not handed over: nobody could read it or stop it; stop it now.
-          if (waiting.pid !== undefined) signalTree(waiting.pid, 'SIGKILL');
-          waiting.reject(new SpawnFailure('EHELPER', 'the spawn helper exited while starting it'));
-        } else {
-          // Its exit status went with the helper: the run ends when the process is gone.
-          void whenGone(waiting.pid!).then(() => waiting.exit({ code: null, signal: null, unknown: true }));
-        }
-      }
-    });
-    // Idle, the helper must not keep the host alive; while a child runs, it must (see `holdOpen`).
-    helper.unref();
-    (helper.channel as { unref?: () => void } | undefined)?.unref?.();
-    this.helper = helper;
-    return helper;
-  }
-
-  private onReply(reply: SpawnReply, handle?: Socket) {
-    const waiting = this.pending.get(reply.id);
-    if (!waiting) {
-      handle?.destroy();
-      return;
-    }
-    switch (reply.type) {
-      case 'error':
-        this.forget(reply.id);
-        waiting.reject(
-          new SpawnFailure(
-            reply.errno,
-            (reply.errno === 'EMFILE' || reply.errno === 'ENFILE') && this.fds
-              ? `${this.fds.describe()} (the spawn helper got ${reply.errno})`
-              : reply.message,
-          ),
+  async spawn(params: SpawnParams): Promise<SpawnedChild> {
+    if (this.native) {
+      try {
+        return await this.native.spawn(params);
+      } catch (error) {
+        if (!(error instanceof NativeHelperUnavailable)) throw error;
+        process.stderr.write(
+          `forkscope: the native spawn helper cannot run (${error.message}); commands start through the Node helper\n`,
         );
-        return;
-      case 'spawned':
-        waiting.pid = reply.pid;
-        // With no descriptor left here, the pipes the helper sends cannot be taken in: Node drops
-        // them and the launch would wait forever. Stop the child and say so, now.
-        if (this.fds?.exhausted()) {
-          this.abandon(
-            reply.id,
-            'EMFILE',
-            `${this.fds.describe()}: the pipes of pid ${reply.pid} could not be received`,
-          );
-          return;
-        }
-        clearTimeout(waiting.timer);
-        waiting.timer = setTimeout(
-          () =>
-            this.abandon(
-              reply.id,
-              'EMFILE',
-              `the pipes of pid ${reply.pid} did not arrive within ${handoverMs / 1000} s${this.fds ? ` (${this.fds.describe()})` : ''}`,
-            ),
-          handoverMs,
-        );
-        return;
-      case 'stdio':
-        if (handle) waiting.handles[reply.stream] = handle;
-        // stderr is always the last handle sent: the child is now fully handed over.
-        if (reply.stream === 'stderr') {
-          waiting.handedOver = true;
-          clearTimeout(waiting.timer);
-          waiting.resolve({
-            pid: waiting.pid!,
-            stdin: waiting.handles.stdin ?? null,
-            stdout: waiting.handles.stdout ?? null,
-            stderr: waiting.handles.stderr ?? null,
-            exited: waiting.exited,
-          });
-        }
-        return;
-      case 'exit':
-        this.forget(reply.id);
-        waiting.exit({ code: reply.code, signal: reply.signal });
-        return;
+        this.native.stop();
+        this.native = null;
+      }
     }
-  }
-
-  spawn(
-    request: Omit<SpawnRequest, 'op' | 'id' | 'env'> & { env: Record<string, string> },
-  ): Promise<SpawnedChild> {
-    const helper = this.ensureHelper();
-    const id = this.nextId++;
-    // The environment is most of a request (kilobytes of JSON): send it only when it changed.
-    const env = sameEnv(request.env, this.lastEnv) ? undefined : request.env;
-    this.lastEnv = request.env;
-    return new Promise((resolve, reject) => {
-      let exit!: Pending['exit'];
-      const exited = new Promise<ChildExit>((done) => (exit = done));
-      const timer = setTimeout(
-        () => this.abandon(id, 'ETIMEDOUT', `the spawn helper did not answer within ${answerMs / 1000} s`),
-        answerMs,
-      );
-      this.pending.set(id, { resolve, reject, handles: {}, handedOver: false, exit, exited, timer });
-      this.holdOpen();
-      const home = this.containment?.tree?.helper ?? null;
-      helper.send({ op: 'spawn', id, ...request, env, home } satisfies SpawnRequest, (error) => {
-        if (!error) return;
-        this.lastEnv = null;
-        this.forget(id);
-        reject(new SpawnFailure('EHELPER', `the spawn helper is unreachable: ${error.message}`));
-      });
-    });
-  }
-
-  /** While a child is starting or running, the IPC channel keeps the event loop alive: its exit must arrive. */
-  private holdOpen(): void {
-    (this.helper?.channel as { ref?: () => void } | undefined)?.ref?.();
-  }
-
-  /** A launch that cannot complete: whatever it started is killed and the launch fails. */
-  private abandon(id: number, errno: string, message: string): void {
-    const waiting = this.pending.get(id);
-    if (!waiting || waiting.handedOver) return;
-    this.forget(id);
-    if (waiting.pid !== undefined) signalTree(waiting.pid, 'SIGKILL');
-    for (const handle of Object.values(waiting.handles)) handle?.destroy();
-    waiting.reject(new SpawnFailure(errno, message));
-  }
-
-  private forget(id: number): void {
-    clearTimeout(this.pending.get(id)?.timer);
-    this.pending.delete(id);
-    if (this.pending.size === 0) (this.helper?.channel as { unref?: () => void } | undefined)?.unref?.();
+    this.node ??= new NodeSpawnClient(this.helperPath, this.containment, this.fds);
+    return this.node.spawn(params);
   }
 
   stop(): void {
-    this.helper?.kill('SIGKILL');
-    this.helper = null;
+    this.native?.stop();
+    this.node?.stop();
   }
-}
-
-async function whenGone(pid: number): Promise<void> {
-  while (processAlive(pid)) await delay(250);
-}
-
-function sameEnv(env: Record<string, string>, last: Record<string, string> | null): boolean {
-  if (!last) return false;
-  let count = 0;
-  for (const name in env) {
-    if (env[name] !== last[name]) return false;
-    count++;
-  }
-  return count === Object.keys(last).length;
 }
