@@ -127,9 +127,8 @@ class PoolsStore {
 
   async control(poolId: string, action: 'close' | 'join' | 'terminate'): Promise<void> {
     const method = action === 'close' ? 'pools.close' : action === 'join' ? 'pools.join' : 'pools.terminate';
-    const record = await alerts.attempt(action[0]!.toUpperCase() + action.slice(1), () =>
-      api.call(method, { id: poolId }),
-    );
+    const words = { close: m.pool_close, join: m.pool_join, terminate: m.pool_terminate };
+    const record = await alerts.attempt(words[action](), () => api.call(method, { id: poolId }));
     if (record) this.#upsert(record);
   }
 
@@ -150,7 +149,9 @@ class PoolsStore {
   }
 
   async export(poolId: string, format: 'joblog' | 'trace'): Promise<void> {
-    const file = await alerts.attempt('Export', () => api.call('pools.export', { id: poolId, format }));
+    const file = await alerts.attempt(m.pools_export(), () =>
+      api.call('pools.export', { id: poolId, format }),
+    );
     if (!file) return;
     const url = URL.createObjectURL(new Blob([file.text], { type: file.mime }));
     const link = document.createElement('a');

@@ -1,5 +1,6 @@
 import type { LogPolicy, RunRecord } from '../../../../contract';
 import { api } from '../../api.svelte';
+import { m } from '../../i18n/messages';
 import { alerts } from '../../shell/alerts.svelte';
 
 const streams = ['stdout', 'stderr'] as const;
@@ -10,7 +11,7 @@ const streams = ['stdout', 'stderr'] as const;
  * choices. Compares with the previous record, so each change is told once.
  */
 export function alertLogChanges(previous: RunRecord | undefined, record: RunRecord): void {
-  const label = `Log of ${record.label} (${record.id})`;
+  const label = m.log_of({ label: record.label, id: record.id });
   for (const stream of streams) {
     const now = record.output[stream].logIncomplete;
     if (now && now !== previous?.output[stream].logIncomplete) {
@@ -22,18 +23,16 @@ export function alertLogChanges(previous: RunRecord | undefined, record: RunReco
   // A rate warning is refreshed every second; an ended run needs none.
   if (warning.kind === 'fast' && record.endedAt !== null) return;
   const choose = (policy: LogPolicy) => () =>
-    void alerts.attempt('Choosing what the log does', () =>
-      api.call('runs.setLogPolicy', { id: record.id, policy }),
-    );
+    void alerts.attempt(m.log_choosing(), () => api.call('runs.setLogPolicy', { id: record.id, policy }));
   alerts.notify(label, warning.message, {
     code: `log-${warning.kind}`,
     key: `${record.id}.warning`,
     choices:
       warning.kind === 'budget-exceeded' && record.endedAt === null
         ? [
-            { label: 'Keep logging', choose: choose('keep-logging') },
-            { label: 'Stop logging (keep the window)', choose: choose('stop-logging') },
-            { label: 'Stop the run', choose: choose('stop-run') },
+            { label: m.log_keep(), choose: choose('keep-logging') },
+            { label: m.log_stop_logging(), choose: choose('stop-logging') },
+            { label: m.log_stop_run(), choose: choose('stop-run') },
           ]
         : undefined,
   });

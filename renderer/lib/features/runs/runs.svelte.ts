@@ -10,6 +10,7 @@ import type {
 import { localHostId } from '../../../../contract/hosts';
 import type { HostConnection } from '../hosts/host-connection';
 import { localConnection } from '../hosts/hosts.svelte';
+import { m } from '../../i18n/messages';
 import { alerts } from '../../shell/alerts.svelte';
 import { navigation } from '../../shell/navigation.svelte';
 import { echoLines, type ConsoleLine } from './console-lines';
@@ -195,7 +196,7 @@ class RunsStore {
 
   async load(reconnected = false): Promise<void> {
     const host = this.#host;
-    const list = await alerts.attempt('Loading runs', () => host.client.call('runs.list', {}));
+    const list = await alerts.attempt(m.runs_action_load(), () => host.client.call('runs.list', {}));
     // The answer of a host no longer shown is not this list's.
     if (!list || host !== this.#host) return;
     const known = new Set(list.map((record) => record.id));
@@ -226,7 +227,7 @@ class RunsStore {
       output.unfinished = page.unfinished;
       output.filled = true;
     } catch (error) {
-      alerts.report('Loading output', error);
+      alerts.report(m.runs_action_output(), error);
     }
   }
 
@@ -235,12 +236,12 @@ class RunsStore {
     // Started here (an example): shown among this machine's runs.
     this.useHost(localConnection);
     if (this.#records.has(id)) return;
-    const record = await alerts.attempt('Loading a run', () => this.#api.call('runs.get', { id }));
+    const record = await alerts.attempt(m.runs_action_run(), () => this.#api.call('runs.get', { id }));
     if (record) this.#upsert(record);
   }
 
   async launch(params: LaunchParams): Promise<RunRecord | undefined> {
-    const record = await alerts.attempt('Launch', () => this.#api.call('runs.launch', params));
+    const record = await alerts.attempt(m.runs_action_launch(), () => this.#api.call('runs.launch', params));
     if (record) this.#upsert(record);
     return record;
   }
@@ -249,21 +250,23 @@ class RunsStore {
   async writeStdin(id: string, text: string): Promise<boolean> {
     // Placed where the output stood when it was sent: an answer may arrive before the reply.
     const echoes = this.#outputFor(id).echoFor(text);
-    const done = await alerts.attempt('Send to stdin', () => this.#api.call('runs.writeStdin', { id, text }));
+    const done = await alerts.attempt(m.runs_action_stdin(), () =>
+      this.#api.call('runs.writeStdin', { id, text }),
+    );
     if (done === undefined) return false;
     this.#outputs.get(id)?.addEchoes(echoes);
     return true;
   }
 
   async closeStdin(id: string): Promise<void> {
-    await alerts.attempt('Close stdin', () => this.#api.call('runs.closeStdin', { id }));
+    await alerts.attempt(m.runs_action_close_stdin(), () => this.#api.call('runs.closeStdin', { id }));
   }
 
   /** SIGTERM, then SIGKILL after the grace period: the reply comes once the run has ended. */
   async terminate(id: string): Promise<void> {
     this.terminating.set(id, Date.now() + terminateGraceMs);
     try {
-      const record = await alerts.attempt('Terminate', () =>
+      const record = await alerts.attempt(m.runs_action_terminate(), () =>
         this.#api.call('runs.terminate', { id, graceMs: terminateGraceMs }),
       );
       if (record) this.#upsert(record);
@@ -273,13 +276,13 @@ class RunsStore {
   }
 
   async kill(id: string): Promise<void> {
-    const record = await alerts.attempt('Kill', () => this.#api.call('runs.kill', { id }));
+    const record = await alerts.attempt(m.runs_action_kill(), () => this.#api.call('runs.kill', { id }));
     if (record) this.#upsert(record);
   }
 
   /** Forgets ended runs on the server and here; their logs stay on disk unless `deleteLogs`. */
   async clearFinished(deleteLogs = false): Promise<void> {
-    const cleared = await alerts.attempt('Clear finished runs', () =>
+    const cleared = await alerts.attempt(m.runs_action_clear(), () =>
       this.#api.call('runs.clearFinished', { deleteLogs }),
     );
     if (cleared === undefined) return;
