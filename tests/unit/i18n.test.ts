@@ -200,6 +200,7 @@ const converted = [
   'renderer/lib/features/system/ProcessGrid.svelte',
   'renderer/lib/features/hosts/HostPicker.svelte',
   'renderer/lib/features/hosts/AddHostForm.svelte',
+  'renderer/lib/features/pools/CreatePoolForm.svelte',
   'renderer/lib/features/system/DetailsPanel.svelte',
   'renderer/lib/features/system/KillDialog.svelte',
   'renderer/lib/features/pools/PoolDetail.svelte',

@@ -1,0 +1,53 @@
+import { findRedisServer, startAgent, startRedis, type TestAgent, type TestRedis } from '../support/fleet';
+import { expect, test } from './fixtures';
+
+const redisServer = findRedisServer();
+test.skip('missing' in redisServer, 'missing' in redisServer ? redisServer.missing : '');
+
+let redis: TestRedis | null = null;
+let agent: TestAgent | null = null;
+test.afterAll(async () => {
+  await agent?.stop(3000).catch(() => {});
+  await redis?.stop();
+});
+
+test('the Create pool form makes a distributed pool on a Redis; an agent runs its tasks', async ({
+  app: _app,
+  page,
+}) => {
+  redis = await startRedis();
+  agent = await startAgent({ redis: redis.url, name: 'form-agent', concurrency: 2, queue: 'form' });
+
+  await page
+    .getByRole('navigation', { name: 'Sections' })
+    .getByRole('button', { name: /^Pools/ })
+    .click();
+  const form = page.getByRole('form', { name: 'Create a pool' });
+  await form.getByRole('radio', { name: 'Distributed (Redis, worker agents)' }).check();
+  // The fields of a distributed pool: no local workers, a Redis and a queue instead.
+  await expect(form.getByRole('spinbutton', { name: 'Workers' })).toHaveCount(0);
+  await form.getByRole('textbox', { name: 'Redis URL' }).fill(redis.url);
+  await form.getByRole('textbox', { name: 'Queue' }).fill('form');
+  await form.getByRole('textbox', { name: 'Command template' }).fill('sh -c "echo done-{}"');
+  await form.getByRole('textbox', { name: 'Inputs (one per line)' }).fill('a\nb\nc\nd');
+  await form.getByRole('button', { name: 'Create pool' }).click();
+
+  const table = page.getByRole('table', { name: /Tasks of/ });
+  await expect(table.getByRole('columnheader', { name: /Host/ })).toBeVisible({ timeout: 30_000 });
+  await expect(table.getByRole('row').filter({ hasText: 'form-agent' })).toHaveCount(4, { timeout: 30_000 });
+  await expect(page.getByRole('region', { name: 'Worker agents' })).toContainText('form-agent');
+});
+
+test('a Redis URL that is not one is refused before anything is made', async ({ app: _app, page }) => {
+  await page
+    .getByRole('navigation', { name: 'Sections' })
+    .getByRole('button', { name: /^Pools/ })
+    .click();
+  const form = page.getByRole('form', { name: 'Create a pool' });
+  await form.getByRole('radio', { name: 'Distributed (Redis, worker agents)' }).check();
+  await form.getByRole('textbox', { name: 'Redis URL' }).fill('http://not-redis');
+  await form.getByRole('button', { name: 'Create pool' }).click();
+  await expect(
+    page.getByRole('alert').filter({ hasText: 'a Redis URL looks like redis://host:6379' }),
+  ).toBeVisible();
+});
