@@ -1,5 +1,5 @@
-import type { Page } from '@playwright/test';
 import { connectClient, expect, test } from './fixtures';
+import { overflowing } from './overflow';
 
 /**
  * Every view at 1024×700 and 1440×900, light and dark: no text spills out of its box. A box whose
@@ -13,49 +13,6 @@ const sizes = [
 ] as const;
 const themes = ['light', 'dark'] as const;
 const views = ['Runs', 'Examples', 'Pools', 'Queues', 'System'] as const;
-
-interface Overflow {
-  what: string;
-  text: string;
-  scrollWidth: number;
-  clientWidth: number;
-}
-
-async function overflowing(page: Page): Promise<Overflow[]> {
-  return page.evaluate(() => {
-    const selector = [
-      '[role="columnheader"]',
-      '[role="gridcell"]',
-      'th',
-      'td',
-      'button',
-      'label',
-      'h1',
-      'h2',
-      'h3',
-      'dt',
-      'dd',
-      '.cell',
-    ].join(',');
-    const found: Overflow[] = [];
-    for (const element of document.querySelectorAll<HTMLElement>(selector)) {
-      if (element.closest('[aria-hidden="true"]') || element.offsetParent === null) continue;
-      if (element.scrollWidth <= element.clientWidth + 1) continue;
-      const style = getComputedStyle(element);
-      if (style.overflowX === 'auto' || style.overflowX === 'scroll') continue;
-      const text = (element.innerText || element.textContent || '').trim();
-      if (style.textOverflow === 'ellipsis' && element.title && element.title.includes(text.slice(0, 20)))
-        continue;
-      found.push({
-        what: `${element.tagName.toLowerCase()}${element.className ? '.' + String(element.className).split(' ')[0] : ''}`,
-        text: text.slice(0, 60),
-        scrollWidth: element.scrollWidth,
-        clientWidth: element.clientWidth,
-      });
-    }
-    return found;
-  });
-}
 
 /** Something in each view: a finished run with output, a pool and a queue (made through the API). */
 test.beforeAll(async ({ serve }) => {
