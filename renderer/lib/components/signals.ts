@@ -1,3 +1,5 @@
+import { m } from '../i18n/messages';
+
 /** Linux signal numbers as people know them (the renderer has no `os.constants`). */
 const names: Record<number, string> = {
   1: 'SIGHUP',
@@ -16,12 +18,12 @@ const names: Record<number, string> = {
 };
 
 export function signalName(signal: number): string {
-  return names[signal] ?? `signal ${signal}`;
+  return names[signal] ?? m.signal_number({ n: signal });
 }
 
 /** A Python exit code (Process.exitcode, Popen.returncode): negative means killed by that signal. */
 export function describePythonExit(code: number | null): string {
-  if (code === null) return 'exit status not seen';
-  if (code < 0) return `killed by ${signalName(-code)} (${code})`;
-  return code === 0 ? 'exit code 0' : `exit code ${code}`;
+  if (code === null) return m.python_exit_unseen();
+  if (code < 0) return m.python_exit_killed({ signal: signalName(-code), code });
+  return m.python_exit_code({ code });
 }

@@ -1,4 +1,5 @@
 import type { ProcessRow, SystemDiff, SystemSettings } from '../../../../contract/system';
+import { m } from '../../i18n/messages';
 import type { HostClient } from '../hosts/host-connection';
 
 export type Highlight = 'new' | 'exited';
@@ -74,7 +75,7 @@ export class ProcessFeed {
       this.loaded = true;
       this.error = null;
     } catch (error) {
-      this.error = `The process list could not be read: ${message(error)}`;
+      this.error = m.system_unreadable({ reason: message(error) });
     } finally {
       this.syncing = false;
     }

@@ -1,4 +1,5 @@
 import type { ProcessRow } from '../../../../contract/system';
+import { m } from '../../i18n/messages';
 
 /** Pure filtering, sorting and tree building for the System view (no runes: testable in Node). */
 
@@ -62,7 +63,7 @@ export function compileQuery(query: string, regex = false): Matcher {
       } catch (error) {
         return {
           test: () => false,
-          error: `Not a valid regular expression: ${(error as Error).message}`,
+          error: m.system_bad_regex({ reason: (error as Error).message }),
           empty: false,
         };
       }
