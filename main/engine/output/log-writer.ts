@@ -2,6 +2,13 @@ import { closeSync, open, write, writev } from 'node:fs';
 import { RunLog } from './log-budget';
 import { exclusiveCreateFlags, logFileMode } from './log-session';
 
+/**
+ * Writes wait until this much is queued, or `batchMs` has passed: in a flood every read would
+ * otherwise cost a write of its own (a thread-pool round trip and a wake-up of the event loop).
+ */
+const minWriteBytes = 1024 * 1024;
+const batchMs = 2;
+
 interface Segment {
   buffer: Buffer;
   start: number;
@@ -38,6 +45,7 @@ export class LogWriter {
   private ending = false;
   private closing = false;
   private segments: Segment[] = [];
+  private timer: NodeJS.Timeout | null = null;
   private resolveFinished!: () => void;
 
   constructor(
@@ -70,8 +78,14 @@ export class LogWriter {
     const last = this.segments[this.segments.length - 1];
     if (last && last.buffer === buffer && last.end === start) last.end = end;
     else this.segments.push({ buffer, start, end });
-    this.kick();
+    if (this.unwritten >= minWriteBytes) this.kick();
+    else this.timer ??= setTimeout(this.kickLater, batchMs);
   }
+
+  private readonly kickLater = () => {
+    this.timer = null;
+    this.kick();
+  };
 
   end(): void {
     this.ending = true;
@@ -130,7 +144,8 @@ export class LogWriter {
         if (written < total) this.segments = [...remainder(batch, written), ...this.segments];
       }
       this.onProgress();
-      this.kick();
+      if (this.unwritten >= minWriteBytes || this.ending || this.failed) this.kick();
+      else if (this.segments.length > 0) this.timer ??= setTimeout(this.kickLater, batchMs);
     };
     if (batch.length === 1) {
       const only = batch[0]!;
@@ -147,6 +162,7 @@ export class LogWriter {
 
   private close(): void {
     this.closing = true;
+    if (this.timer) clearTimeout(this.timer);
     if (this.fd !== null) {
       try {
         closeSync(this.fd);

@@ -43,6 +43,8 @@ function wholeCharactersEnd(buffer: Buffer, start: number, end: number): number 
 /** Staging buffers start small (most runs print little) and double up to this while output floods in. */
 const minStagingBytes = 16 * 1024;
 const maxStagingBytes = 1024 * 1024;
+/** Staging buffers kept for reuse while a flood goes on (the log writer may lag a few behind). */
+const maxSpares = 4;
 /** Bytes read but not yet on disk past which the source is paused (backpressure). */
 const maxUnwrittenBytes = 4 * 1024 * 1024;
 /** A pipe is read straight into the staging buffer when this much room is left in it. */
@@ -102,6 +104,7 @@ class StreamCapture {
   private stagingSince = 0;
   /** Staging buffers given up, oldest first, with where their log bytes end. */
   private readonly retired: { buffer: Buffer; logEnd: number }[] = [];
+  private readonly spares: Buffer[] = [];
   /**
    * The head of the unfinished line once it is longer than a line's head: copied out, so the
    * rest of the line is only counted (and logged), never carried from one staging buffer to the next.
@@ -351,7 +354,7 @@ class StreamCapture {
     this.stagingSince = now;
     const grown = flooding ? Math.min(maxStagingBytes, (this.staging?.length ?? 0) * 2) : minStagingBytes;
     const size = Math.max(grown, needed * 2);
-    let next = this.recycled(size);
+    let next = this.recycled(size, flooding);
     if (!next) next = Buffer.allocUnsafeSlow(size);
     if (carried > 0) this.staging!.copy(next, 0, this.lineStart, this.fill);
     if (this.staging) {
@@ -365,19 +368,23 @@ class StreamCapture {
   }
 
   /**
-   * A retired staging buffer nothing refers to any more, if there is one of at least `size` bytes.
-   * Reusing them keeps a flood from allocating a megabyte after another: the garbage collector
-   * then has nothing to do, which is worth more than any other saving here.
+   * A staging buffer nothing refers to any more, of at least `size` bytes, if there is one. Retired
+   * buffers whose bytes are all on disk become spares; a flood cycles through a few of them instead
+   * of allocating a megabyte after another (fresh memory costs page faults, and garbage collection
+   * after): worth more than any other saving here. Once the flood is over they go.
    */
-  private recycled(size: number): Buffer | null {
-    let found: Buffer | null = null;
-    while (this.retired.length > 0) {
-      const oldest = this.retired[0]!;
-      if (oldest.logEnd > this.log.settled) break;
-      this.retired.shift();
-      if (!found && oldest.buffer.length >= size) found = oldest.buffer;
+  private recycled(size: number, flooding: boolean): Buffer | null {
+    const spares = this.spares;
+    while (this.retired.length > 0 && this.retired[0]!.logEnd <= this.log.settled) {
+      const { buffer } = this.retired.shift()!;
+      if (spares.length < maxSpares) spares.push(buffer);
     }
-    return found;
+    if (!flooding) spares.length = 0;
+    while (spares.length > 0) {
+      const spare = spares.pop()!;
+      if (spare.length >= size) return spare;
+    }
+    return null;
   }
 
   end(): void {
@@ -396,6 +403,7 @@ class StreamCapture {
     // The log writer keeps what it still has to write; nothing else reads these again.
     this.staging = null;
     this.retired.length = 0;
+    this.spares.length = 0;
     if (this.paused) {
       this.paused.resume();
       this.paused = null;

@@ -130,16 +130,29 @@ export class StreamLines {
     }
     if (skip > 0) this.lostBefore = Math.max(this.lostBefore, seq + skip);
     this.copyIn(buffer, from, from + bytes, at);
+    // The slots: the oldest lines that no longer fit go at once, then one tight loop of stores.
+    const added = count - skip;
+    const over = this.count - this.first + added - this.capacity;
+    if (over > 0) this.evict(over);
+    while (this.count + added > this.size && this.size < this.capacity) this.grow();
+    const { seqs, vstarts, lengths, times, size } = this;
+    let slot = this.count % size;
     const offset = at - from;
     let lineStart = from;
     for (let i = skip; i < count; i++) {
       const newline = ends[i]!;
+      // A CRLF line ends without its CR.
       const lineEnd = newline > lineStart && buffer[newline - 1] === 13 ? newline - 1 : newline;
-      this.record(seq + i, lineStart + offset, lineEnd - lineStart, time);
+      seqs[slot] = seq + i;
+      vstarts[slot] = lineStart + offset;
+      lengths[slot] = lineEnd - lineStart;
+      times[slot] = time;
+      if (++slot === size) slot = 0;
       lineStart = newline + 1;
     }
-    // The arena holds the last line's newline position too: the next batch starts after it.
-    this.tail = Math.max(this.tail, at + bytes);
+    this.count += added;
+    // The arena holds up to the last line's newline: the next batch starts after it.
+    this.tail = at + bytes;
   }
 
   /**
@@ -190,11 +203,18 @@ export class StreamLines {
   }
 
   private evictOldest(): void {
-    if (this.first === this.count) return;
-    if (this.continued.size > 0) this.continued.delete(this.first);
-    this.lostBefore = Math.max(this.lostBefore, this.seqs[this.first % this.size]! + 1);
-    this.first++;
-    this.head = this.first < this.count ? this.vstarts[this.first % this.size]! : this.tail;
+    this.evict(1);
+  }
+
+  /** The oldest `lines` lines go (all of them at most). */
+  private evict(lines: number): void {
+    const first = Math.min(this.count, this.first + lines);
+    if (first === this.first) return;
+    if (this.continued.size > 0)
+      for (let index = this.first; index < first; index++) this.continued.delete(index);
+    this.lostBefore = Math.max(this.lostBefore, this.seqs[(first - 1) % this.size]! + 1);
+    this.first = first;
+    this.head = first < this.count ? this.vstarts[first % this.size]! : this.tail;
   }
 
   /** Grows the arena towards `needed` bytes: freely up to the floor, past it as the grants allow. */
