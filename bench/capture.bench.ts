@@ -50,19 +50,41 @@ async function python(script: string, args: (string | number)[]): Promise<Record
   return JSON.parse(stdout.trim().split('\n').pop()!) as Record<string, number>;
 }
 
-/** One flood through the engine: launch, wait for the end, wait for the log on disk, check it. */
-async function engineCapture(engine: Engine): Promise<number> {
+/**
+ * The interpreter itself, as the Python references start the generator (`sys.executable`):
+ * `python3` on PATH may be a wrapper (pyenv's shim is a shell script that costs ≈ 50 ms a start).
+ */
+async function pythonExecutable(): Promise<string> {
+  const { stdout } = await execFileAsync('python3', ['-c', 'import sys; print(sys.executable)']);
+  return stdout.trim();
+}
+
+/** Milliseconds of this process's CPU (user and system, every thread) per MB. */
+function cpuPerMb(since: NodeJS.CpuUsage): number {
+  const used = process.cpuUsage(since);
+  return (used.user + used.system) / 1000 / (totalBytes / 1e6);
+}
+
+/**
+ * One flood through the engine: launch, wait for the end, wait for the log on disk, check it.
+ * The generator is started as the references start it (the interpreter, not a wrapper) and without
+ * the Python lens (its cost is `lens`'s to measure): what is compared is capture.
+ */
+async function engineCapture(engine: Engine, python: string, cpu: number[]): Promise<number> {
   const start = performance.now();
+  const cpuStart = process.cpuUsage();
   const launched = await engine.launch({
-    program: 'python3',
+    program: python,
     args: [generator, String(totalBytes)],
     shell: false,
     closeStdin: true,
+    lens: 'off',
   });
   const record = await engine.join(launched.id);
   // The run may end before a lagging log is flushed: the figure includes the last byte on disk.
   await engine.run(launched.id).capture.close();
   const seconds = (performance.now() - start) / 1000;
+  cpu.push(cpuPerMb(cpuStart));
 
   const { stdout, stderr } = engine.run(launched.id).snapshot().output;
   try {
@@ -82,8 +104,13 @@ async function engineCapture(engine: Engine): Promise<number> {
   return mbPerSecond(totalBytes, seconds);
 }
 
-async function pythonReader(mode: 'lines' | 'cat' | 'cat-pipe' | 'cat-file', file?: string): Promise<number> {
+async function pythonReader(
+  mode: 'lines' | 'cat' | 'cat-pipe' | 'cat-file',
+  file?: string,
+  cpu?: number[],
+): Promise<number> {
   const result = await python('capture_readers.py', [mode, generator, totalBytes, ...(file ? [file] : [])]);
+  cpu?.push((result.reader_cpu_seconds! * 1000) / (totalBytes / 1e6));
   return mbPerSecond(totalBytes, result.seconds!);
 }
 
@@ -152,6 +179,8 @@ const benchmark: Benchmark = {
     try {
       // (a) Output capture. The three readers take turns, so a noisy moment hurts all alike.
       note(`(a) ${mb}, median of ${repeats}`);
+      const interpreter = await pythonExecutable();
+      const cpu = { engine: [] as number[], catFile: [] as number[] };
       const figures = {
         engine: [] as number[],
         cat: [] as number[],
@@ -162,11 +191,13 @@ const benchmark: Benchmark = {
       // `cat > file` writes into the engine's log folder: same disk, same file system.
       const catTarget = join(logDir, 'cat-to-file.out');
       for (let i = 0; i < repeats; i++) {
-        figures.engine.push(await sample('engine MB/s', () => engineCapture(engine)));
+        figures.engine.push(
+          await sample('engine MB/s', () => engineCapture(engine, interpreter, cpu.engine)),
+        );
         figures.cat.push(await sample('cat (socketpair) MB/s', () => pythonReader('cat')));
         figures.catPipe.push(await sample('cat (os.pipe) MB/s', () => pythonReader('cat-pipe')));
         figures.catFile.push(
-          await sample('cat >file (socketpair) MB/s', () => pythonReader('cat-file', catTarget)),
+          await sample('cat >file (socketpair) MB/s', () => pythonReader('cat-file', catTarget, cpu.catFile)),
         );
         figures.lines.push(await sample('Python line loop MB/s', () => pythonReader('lines')));
       }
@@ -188,6 +219,12 @@ const benchmark: Benchmark = {
           unit: 'MB/s',
         },
         { subject: 'Python `for line in Popen(...).stdout`', value: lines, unit: 'MB/s' },
+        {
+          subject: 'CPU of the engine’s process per MB captured, every thread (info)',
+          value: median(cpu.engine),
+          unit: 'ms/MB',
+        },
+        { subject: 'CPU of `cat >file` per MB (info)', value: median(cpu.catFile), unit: 'ms/MB' },
       );
       ratios.push(
         { name: 'capture-vs-cat', value: capture / cat, op: '>=', target: 0.3 },

@@ -9,6 +9,7 @@
 
 import json
 import os
+import resource
 import socket
 import subprocess
 import sys
@@ -19,6 +20,7 @@ def main() -> None:
     mode, generator, total = sys.argv[1], sys.argv[2], int(sys.argv[3])
     gen = [sys.executable, generator, str(total)]
     received = lines = 0
+    reader_cpu = 0.0
     start = time.perf_counter()
     if mode == "lines":
         with subprocess.Popen(gen, stdout=subprocess.PIPE) as proc:
@@ -46,7 +48,12 @@ def main() -> None:
         else:
             os.close(read_fd)
             os.close(write_fd)
-        code = producer.wait() or consumer.wait()
+        # The reader's own CPU (cat's, without the generator's): reaped last, counted alone.
+        code = producer.wait()
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        code = code or consumer.wait()
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        reader_cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
         received = total
         if mode == "cat-file":
             # The engine's figure includes its log being written (close), not fsync'd: the same here.
@@ -55,7 +62,11 @@ def main() -> None:
     seconds = time.perf_counter() - start
     if code != 0 or received != total:
         raise SystemExit(f"{mode}: exit {code}, {received} of {total} bytes")
-    print(json.dumps({"mode": mode, "seconds": seconds, "bytes": received, "lines": lines}))
+    print(
+        json.dumps(
+            {"mode": mode, "seconds": seconds, "bytes": received, "lines": lines, "reader_cpu_seconds": reader_cpu}
+        )
+    )
 
 
 if __name__ == "__main__":
