@@ -1,5 +1,5 @@
 import type { Page } from '@playwright/test';
-import { expect, test } from './fixtures';
+import { connectClient, expect, test } from './fixtures';
 
 const sections = (page: Page) => page.getByRole('navigation', { name: 'Sections' });
 const gantt = (page: Page) => page.getByTestId('gantt');
@@ -91,4 +91,47 @@ test('a module that does not exist makes no pool; an idle open pool says so', as
   await page.waitForTimeout(1500);
   expect(Number(await gantt(page).getAttribute('data-span-ms'))).toBe(span);
   expect(span).toBeLessThan(1500);
+});
+
+test('task changes reach the page only while Pools is shown; what ran meanwhile is there on return', async ({
+  app,
+  page,
+}) => {
+  let taskEvents = 0;
+  page.on('websocket', (socket) =>
+    socket.on('framereceived', ({ payload }) => {
+      if (String(payload).includes('"name":"pools.tasks"')) taskEvents++;
+    }),
+  );
+  await page.reload();
+  await expect(sections(page).getByRole('button', { name: 'Runs' })).toHaveAttribute('aria-current', 'page');
+
+  // Another client runs a pool while this page shows Runs: no task event is sent to it.
+  const { client, close } = await connectClient(app);
+  try {
+    const pool = await client.call('pools.create', { kind: 'function', workers: 2, label: 'away pool' });
+    await client.call('pools.map', {
+      id: pool.id,
+      target: '@examples/pool-tasks.js#square',
+      items: [1, 2, 3, 4, 5, 6],
+    });
+    // Pool records still come (the sidebar's counts); tasks do not.
+    await page.waitForTimeout(300);
+    expect(taskEvents).toBe(0);
+
+    await sections(page).getByRole('button', { name: 'Pools' }).click();
+    await page.getByRole('button', { name: /^Show pool p\d+: away pool/ }).click();
+    await expect(gantt(page)).toHaveAttribute('data-bars', '6');
+    await expect(page.getByRole('progressbar', { name: /away pool/ })).toHaveAttribute(
+      'aria-valuenow',
+      '100',
+    );
+
+    // Shown, it listens: new tasks come as events.
+    await client.call('pools.map', { id: pool.id, target: '@examples/pool-tasks.js#square', items: [7, 8] });
+    await expect(gantt(page)).toHaveAttribute('data-bars', '8');
+    expect(taskEvents).toBeGreaterThan(0);
+  } finally {
+    close();
+  }
 });

@@ -1,7 +1,15 @@
-import type { CreatePoolParams, PoolRecord, TaskDetail, TaskSummary } from '../../../../contract';
+import type {
+  CreatePoolParams,
+  EventPayload,
+  PoolRecord,
+  TaskDetail,
+  TaskSummary,
+} from '../../../../contract';
 import { api, onConnectionOpen } from '../../api.svelte';
 import { m } from '../../i18n/messages';
+import { untrack } from 'svelte';
 import { alerts } from '../../shell/alerts.svelte';
+import { navigation } from '../../shell/navigation.svelte';
 import { oncePerFrame } from '../../components/once-per-frame';
 
 /**
@@ -18,18 +26,40 @@ class PoolsStore {
   readonly #tasks = new Map<string, TaskSummary[]>();
   readonly #bump = oncePerFrame(() => this.version++);
   #loadedAt = 0;
+  /** Listening to pools.tasks (the Pools view is shown). */
+  #listening = false;
+  /** Tasks may have changed while nobody listened: loaded again when the view comes back. */
+  #stale = false;
 
   constructor() {
     onConnectionOpen(() => void this.load());
     api.on('pools.updated', (record) => this.#upsert(record));
-    api.on('pools.tasks', ({ poolId, tasks }) => {
-      const list = this.#listOf(poolId);
-      for (const task of tasks) list[task.id - 1] = task;
-      if (this.selectedTaskId !== null && poolId === this.selectedId) {
-        if (tasks.some((task) => task.id === this.selectedTaskId)) void this.refreshDetail();
-      }
-      this.#bump();
+    // Task changes are sent only while the Pools view is shown (the only place that draws tasks).
+    $effect.root(() => {
+      $effect(() => {
+        if (navigation.section !== 'pools') return;
+        const stop = untrack(() => {
+          this.#listening = true;
+          const off = api.on('pools.tasks', (payload) => this.#receiveTasks(payload));
+          if (this.#stale) void this.load();
+          return off;
+        });
+        return () => {
+          stop();
+          this.#listening = false;
+          this.#stale = true;
+        };
+      });
     });
+  }
+
+  #receiveTasks({ poolId, tasks }: EventPayload<'pools.tasks'>): void {
+    const list = this.#listOf(poolId);
+    for (const task of tasks) list[task.id - 1] = task;
+    if (this.selectedTaskId !== null && poolId === this.selectedId) {
+      if (tasks.some((task) => task.id === this.selectedTaskId)) void this.refreshDetail();
+    }
+    this.#bump();
   }
 
   get selected(): PoolRecord | null {
@@ -61,6 +91,7 @@ class PoolsStore {
   }
 
   async load(): Promise<void> {
+    this.#stale = !this.#listening;
     const list = await alerts.attempt(m.pools_load(), () => api.call('pools.list', {}));
     if (!list) return;
     this.#loadedAt = Date.now();
