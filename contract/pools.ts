@@ -215,21 +215,36 @@ export const fleetQueueName = z
   .max(100)
   .regex(/^[A-Za-z0-9_.-]+$/, 'a queue name is letters, digits, _ . or -');
 
-export const createDistributedPool = z.object({
-  kind: z.literal('distributed'),
-  /** The Redis (or Valkey) the worker agents (`forkscope worker --redis URL`) take jobs from. */
-  redis: redisUrl,
-  queue: fleetQueueName.default('forkscope'),
-  /** argv template, as for command pools; the program must exist on the agents' hosts. */
-  template: z.array(noNul('an argument').max(100_000)).min(1, 'say which program to run').max(10_000),
-  /** Attempts after the first when a task exits non-zero (BullMQ retries, with backoff). */
-  retries: z.number().int().min(0).max(100).default(0),
-  /** The first retry's delay; each next one doubles (BullMQ's exponential backoff). */
-  backoffMs: z.number().int().min(0).max(3600_000).default(1000),
-  taskTimeoutMs: timeoutMs.optional(),
-  inputs: z.array(noNul('an input').max(100_000)).max(100_000).default([]),
-  ...common,
-});
+export const createDistributedPool = z
+  .object({
+    kind: z.literal('distributed'),
+    /** The Redis (or Valkey) the worker agents (`forkscope worker --redis URL`) take jobs from. */
+    redis: redisUrl,
+    queue: fleetQueueName.default('forkscope'),
+    /** argv template, as for command pools; the program must exist on the agents' hosts. */
+    template: z
+      .array(noNul('an argument').max(100_000))
+      .min(1, 'say which program to run')
+      .max(10_000)
+      .optional(),
+    /**
+     * Function tasks instead of commands: `path/to/module.js#export` as found on each agent's host
+     * (the module must be there; a relative path is the agent's working directory's), called once
+     * per item of `items` with that item as its one argument, each call a Process on the agent.
+     */
+    target: target.optional(),
+    items: z.array(jsonValue).max(100_000).default([]),
+    /** Attempts after the first when a task exits non-zero (BullMQ retries, with backoff). */
+    retries: z.number().int().min(0).max(100).default(0),
+    /** The first retry's delay; each next one doubles (BullMQ's exponential backoff). */
+    backoffMs: z.number().int().min(0).max(3600_000).default(1000),
+    taskTimeoutMs: timeoutMs.optional(),
+    inputs: z.array(noNul('an input').max(100_000)).max(100_000).default([]),
+    ...common,
+  })
+  .refine((pool) => (pool.template === undefined) !== (pool.target === undefined), {
+    message: 'a distributed pool runs either a command template or a function target: give one of them',
+  });
 
 export const createPoolParams = z.discriminatedUnion('kind', [
   createFunctionPool,

@@ -60,12 +60,18 @@ export function createPoolHandlers(engine: Engine, dirs: ExampleDirs): PoolHandl
         TaskOutcome['result']
       >[],
     }),
-    'pools.submit': ({ id, target, items, chunksize, star }) => ({
-      taskIds: pools
-        .functionPool(id)
-        .submit(t(target), items, { chunksize: chunksize ?? 1, star })
-        .map((task) => task.id),
-    }),
+    'pools.submit': ({ id, target, items, chunksize, star }) => {
+      const pool = pools.get(id);
+      // A distributed pool calls its one target on the agents' hosts, one item per task.
+      if (pool instanceof DistributedPool)
+        return { taskIds: pool.submit(target, items, { chunksize, star }) };
+      return {
+        taskIds: pools
+          .functionPool(id)
+          .submit(t(target), items, { chunksize: chunksize ?? 1, star })
+          .map((task) => task.id),
+      };
+    },
     'pools.addInputs': ({ id, inputs }) => {
       const pool = pools.get(id);
       const target = pool instanceof DistributedPool ? pool : pools.commandPool(id);

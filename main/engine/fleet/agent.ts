@@ -1,5 +1,6 @@
 import { Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
+import type { JsonValue } from '../../../contract/json';
 import type { Engine } from '../engine';
 import type { Run } from '../registry';
 import {
@@ -133,22 +134,20 @@ export class FleetAgent {
     const key = job.id ?? `${data.pool}.${data.task}`;
     this.running.set(key, { run: null, label: data.label, pool: data.pool });
     const startedAt = Date.now();
+    let timer: NodeJS.Timeout | undefined;
     try {
       let exitcode: number | null = null;
       let meaning: string;
       let run: Run | null = null;
       try {
-        const record = await this.engine.launch({
-          program: data.argv[0]!,
-          args: data.argv.slice(1),
-          shell: false,
-          closeStdin: true,
-          cwd: data.cwd,
-          env: data.env,
-          timeoutMs: data.timeoutMs,
-          label: data.label,
-        });
+        const record = await this.startTask(data);
         run = this.engine.run(record.id);
+        // A Process has no timeout of its own: stopped as a command's timeout would stop it.
+        if (data.call && data.timeoutMs)
+          timer = setTimeout(
+            () => void run?.stop('timeout', this.engine.graceMs).catch(() => {}),
+            data.timeoutMs,
+          );
         this.running.get(key)!.run = run;
         place.pid = record.pid;
         if (record.state === 'failed') {
@@ -162,7 +161,9 @@ export class FleetAgent {
           meaning =
             ended.exit?.stoppedBy === 'timeout'
               ? `ran past its timeout of ${data.timeoutMs} ms and was stopped`
-              : (ended.exit?.meaning ?? 'ended');
+              : ended.thrown
+                ? `threw ${ended.thrown.name}: ${ended.thrown.message}`
+                : (ended.exit?.meaning ?? 'ended');
         }
       } catch (error) {
         meaning = (error as Error).message;
@@ -195,12 +196,38 @@ export class FleetAgent {
         endedAt,
         tail: tailOf(run!),
         logs: { stdout: snapshot.output.stdout.logPath, stderr: snapshot.output.stderr.logPath },
+        ...(data.call ? { value: snapshot.result ?? null } : {}),
       };
     } finally {
+      clearTimeout(timer);
       this.running.delete(key);
       if (slot < this.opts.concurrency) this.freeSlots.push(slot);
       this.freeSlots.sort((a, b) => b - a);
     }
+  }
+
+  /** A command through the spawn helper, or a function call in a Process (the engine's own, as any run's). */
+  private startTask(data: FleetJobData) {
+    if (data.call) {
+      return this.engine.startProcess({
+        target: data.call.target,
+        args: data.call.args as JsonValue[],
+        cwd: data.cwd,
+        env: data.env,
+        label: data.label,
+      });
+    }
+    const argv = data.argv ?? [];
+    return this.engine.launch({
+      program: argv[0] ?? '',
+      args: argv.slice(1),
+      shell: false,
+      closeStdin: true,
+      cwd: data.cwd,
+      env: data.env,
+      timeoutMs: data.timeoutMs,
+      label: data.label,
+    });
   }
 
   /**

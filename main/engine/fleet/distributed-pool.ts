@@ -2,10 +2,19 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Queue, QueueEvents } from 'bullmq';
 import { Redis } from 'ioredis';
-import type { FleetAgent, PoolLane, PoolRecord, TaskDetail, TaskSummary, TaskTry } from '../../../contract';
+import {
+  ForkscopeError,
+  type FleetAgent,
+  type PoolLane,
+  type PoolRecord,
+  type TaskDetail,
+  type TaskSummary,
+  type TaskTry,
+} from '../../../contract';
 import { commandTask, expandTemplate } from '../pool/command-pool';
 import { PoolBase } from '../pool/pool-base';
 import { Task } from '../pool/task';
+import { TaskMode } from '../pool/worker-protocol';
 import { taskDetail } from '../pool/task-output';
 import {
   agentsKey,
@@ -24,7 +33,10 @@ import {
 export interface DistributedPoolOptions {
   redis: string;
   queue: string;
-  template: string[];
+  /** Command tasks: the argv template. */
+  template?: string[] | undefined;
+  /** Function tasks: `module#export` on the agents' hosts. */
+  target?: string | undefined;
   retries: number;
   backoffMs: number;
   taskTimeoutMs?: number | undefined;
@@ -160,25 +172,72 @@ export class DistributedPool extends PoolBase {
     void this.reconcile();
   }
 
+  /** Command tasks: one per input, through the template. */
   add(inputs: readonly string[]): Task[] {
     this.checkOpen();
+    const template = this.opts.template;
+    if (!template)
+      throw new ForkscopeError(
+        'invalid-argument',
+        `${this.label} runs a function: give it items, not inputs.`,
+      );
     const tasks = inputs.map((input) => {
-      const task = commandTask(
-        FleetTask,
+      const task = commandTask(FleetTask, this.tasks.length + 1, template, input, this.opts.taskTimeoutMs);
+      this.addTask(task);
+      return task;
+    });
+    return this.queueJobs(tasks, (task) => ({ argv: expandTemplate(template, String(task.payload[0])) }));
+  }
+
+  /** Function tasks: one call of the pool's target per item, run by an agent whose host has the module. */
+  call(items: readonly unknown[]): Task[] {
+    this.checkOpen();
+    const target = this.opts.target;
+    if (!target)
+      throw new ForkscopeError('invalid-argument', `${this.label} runs commands: give it inputs, not items.`);
+    const tasks = items.map((item) => {
+      const task = new FleetTask(
         this.tasks.length + 1,
-        this.opts.template,
-        input,
+        target,
+        TaskMode.Call,
+        [item],
         this.opts.taskTimeoutMs,
       );
       this.addTask(task);
       return task;
     });
+    return this.queueJobs(tasks, (task) => ({ call: { target, args: task.payload } }));
+  }
+
+  /** pools.submit: items for this pool's own target, one call each (no chunks or star: an agent runs one call per job). */
+  submit(
+    target: string,
+    items: readonly unknown[],
+    how: { chunksize?: number | undefined; star: boolean },
+  ): number[] {
+    if (target !== this.opts.target)
+      throw new ForkscopeError(
+        'invalid-argument',
+        `${this.label} calls ${this.opts.target ?? 'no function'}, not ${target}.`,
+      );
+    if (how.star || (how.chunksize ?? 1) > 1)
+      throw new ForkscopeError(
+        'invalid-argument',
+        'A distributed pool runs one call per job: no chunksize or star.',
+      );
+    return this.call(items).map((task) => task.id);
+  }
+
+  private queueJobs(
+    tasks: FleetTask[],
+    what: (task: FleetTask) => Pick<FleetJobData, 'argv' | 'call'>,
+  ): Task[] {
     const jobs = tasks.map((task) => ({
-      name: 'command',
+      name: task.command ? 'command' : 'call',
       data: {
         pool: this.key,
         task: task.id,
-        argv: expandTemplate(this.opts.template, String(task.payload[0])),
+        ...what(task),
         cwd: this.opts.cwd,
         env: this.opts.env,
         timeoutMs: this.opts.taskTimeoutMs,
@@ -306,7 +365,10 @@ export class DistributedPool extends PoolBase {
       task.tail = result.tail;
       task.logs = result.logs;
     }
-    task.result = { exitcode: result?.exitcode ?? 0, host: result?.host ?? null, logs: result?.logs ?? null };
+    // A function's result is what it returned (as a local pool's); a command's, where and how it ended.
+    task.result = this.opts.target
+      ? (result?.value ?? null)
+      : { exitcode: result?.exitcode ?? 0, host: result?.host ?? null, logs: result?.logs ?? null };
     this.settle(task, 'done');
     this.release(task);
     this.maybeFinish();
@@ -464,8 +526,8 @@ export class DistributedPool extends PoolBase {
       initializer: null,
       maxTasksPerChild: null,
       taskTimeoutMs: this.opts.taskTimeoutMs ?? null,
-      template: this.opts.template,
-      targets: [],
+      template: this.opts.template ?? null,
+      targets: this.opts.target ? [this.opts.target] : [],
       keepOrder: false,
       halt: 'never',
       retries: this.opts.retries,

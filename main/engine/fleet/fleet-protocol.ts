@@ -5,12 +5,14 @@
  */
 import type { FleetAgent } from '../../../contract';
 
-/** A job's data: one command task. */
+/** A job's data: one command task (argv), or one function call (call). */
 export interface FleetJobData {
   /** The pool that queued it (jobs of many pools may share a queue and its agents). */
   pool: string;
   task: number;
-  argv: string[];
+  argv?: string[] | undefined;
+  /** `module#export` on the agent's host, called with args in a Process of the agent's engine. */
+  call?: { target: string; args: unknown[] } | undefined;
   cwd?: string | undefined;
   env?: Record<string, string | null> | undefined;
   timeoutMs?: number | undefined;
@@ -49,6 +51,8 @@ export interface FleetResult extends FleetPlace {
   tail: { stream: 'stdout' | 'stderr'; text: string }[];
   /** The full logs, on the agent's host. */
   logs: { stdout: string; stderr: string };
+  /** A function task's return value (JSON); absent for commands. */
+  value?: unknown;
 }
 
 export const tailLines = 50;
