@@ -7,9 +7,13 @@
  * The three take turns (`FORKSCOPE_BENCH_COMMAND_ROUNDS` rounds, median), each timed from the
  * first input handed over to the last command's end. GNU parallel is not installed here by the
  * bench: when it is missing, its ratios are reported as skipped (NaN) with the reason.
+ *
+ * The engine starts commands through its native spawn helper where it is built (the build
+ * compiles it); the same pool through the Node helper, the fallback, is measured in the same
+ * run too (a measurement, no target), and the helper in use is named on stderr.
  */
 import { execFile, execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Engine } from '../main/engine/engine';
@@ -74,6 +78,18 @@ async function enginePool(
   return inputs.length / seconds;
 }
 
+/** Which spawn helper an engine started: the native binary's name, or the Node helper's script. */
+function helperName(engine: Engine): string {
+  const pid = engine.helperPids[0];
+  if (pid === undefined) return 'none started';
+  try {
+    const exe = readlinkSync(`/proc/${pid}/exe`);
+    return exe.endsWith('/forkscope-spawn') ? 'native (forkscope-spawn)' : `Node (${exe})`;
+  } catch {
+    return `pid ${pid}`;
+  }
+}
+
 const benchmark: Benchmark = {
   name: 'commands',
   description: `command pool (K=${K}) running ${count} \`true\` and ${count} \`gzip -k\` of small files vs xargs -P${K} and GNU parallel -j${K}`,
@@ -84,6 +100,16 @@ const benchmark: Benchmark = {
       childDir: join(root, 'out', 'main'),
       baseDir: work,
     });
+    // The fallback: FORKSCOPE_SPAWN_HELPER is read when the engine is made.
+    const saved = process.env.FORKSCOPE_SPAWN_HELPER;
+    process.env.FORKSCOPE_SPAWN_HELPER = 'node';
+    const nodeHelperEngine = new Engine({
+      logDir: join(work, 'logs-node-helper'),
+      childDir: join(root, 'out', 'main'),
+      baseDir: work,
+    });
+    if (saved === undefined) delete process.env.FORKSCOPE_SPAWN_HELPER;
+    else process.env.FORKSCOPE_SPAWN_HELPER = saved;
     const skipReason = parallelMissing();
     const measurements: Measurement[] = [];
     const ratios: Ratio[] = [];
@@ -103,12 +129,23 @@ const benchmark: Benchmark = {
         { name: 'true', template: ['true'], inputs: trueInputs, cwd: work, before: () => {} },
         { name: 'gzip', template: ['gzip', '-k', '{}'], inputs: files, cwd: filesDir, before: clearGz },
       ];
-      // Warm up: the spawn helper starts, the JIT settles.
+      // Warm up: the spawn helpers start, the JIT settles.
       await enginePool(engine, ['true'], trueInputs.slice(0, 50), work);
+      await enginePool(nodeHelperEngine, ['true'], trueInputs.slice(0, 50), work);
+      note(`spawn helper: ${helperName(engine)}; the fallback: ${helperName(nodeHelperEngine)}`);
       for (const workload of workloads) {
-        const figures = { engine: [] as number[], xargs: [] as number[], parallel: [] as number[] };
+        const figures = {
+          engine: [] as number[],
+          'engine, Node helper': [] as number[],
+          xargs: [] as number[],
+          parallel: [] as number[],
+        };
         const contenders: [keyof typeof figures, () => Promise<number>][] = [
           ['engine', () => enginePool(engine, workload.template, workload.inputs, workload.cwd)],
+          [
+            'engine, Node helper',
+            () => enginePool(nodeHelperEngine, workload.template, workload.inputs, workload.cwd),
+          ],
           [
             'xargs',
             () =>
@@ -146,6 +183,11 @@ const benchmark: Benchmark = {
         const what = workload.name === 'true' ? '`true`' : '`gzip -k` of a small file';
         measurements.push(
           { subject: `engine command pool K=${K}, ${count} × ${what}`, value: ours, unit: 'commands/s' },
+          {
+            subject: `  the same through the Node spawn helper (fallback)`,
+            value: median(figures['engine, Node helper']),
+            unit: 'commands/s',
+          },
           { subject: `xargs -P${K} -n1, ${count} × ${what}`, value: xargs, unit: 'commands/s' },
         );
         ratios.push({
@@ -181,6 +223,7 @@ const benchmark: Benchmark = {
       }
     } finally {
       await engine.shutdown();
+      await nodeHelperEngine.shutdown();
       rmSync(work, { recursive: true, force: true });
     }
     return { measurements, ratios };

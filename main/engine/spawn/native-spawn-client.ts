@@ -45,6 +45,10 @@ interface Pending {
   timer?: NodeJS.Timeout;
 }
 
+/** A full listen backlog is tried again this often, this many times (two seconds in all). */
+const backlogWaitMs = 20;
+const backlogTries = 100;
+
 /** The helper could not be started or died before it was ready: the Node helper takes over. */
 export class NativeHelperUnavailable extends Error {}
 
@@ -234,15 +238,33 @@ export class NativeSpawnClient implements Spawner {
     });
   }
 
-  /** One stream's socket: connected to the helper, its header written (then it is the child's). */
-  private connectStream(ready: Ready, id: number, name: StreamName, waiting: Pending): Promise<void> {
+  /**
+   * One stream's socket: connected to the helper, its header written (then it is the child's).
+   * A full backlog (thousands of launches in one turn, EAGAIN) is waited out a little at a time.
+   */
+  private connectStream(
+    ready: Ready,
+    id: number,
+    name: StreamName,
+    waiting: Pending,
+    tries = 0,
+  ): Promise<void> {
     return new Promise((resolve, reject) => {
       const socket = connect({ path: ready.path });
       waiting.streams[name] = socket;
-      socket.once('error', reject);
+      let failedOnce = false;
+      const failed = (error: NodeJS.ErrnoException) => {
+        // The error event and the write's callback may both report it.
+        if (failedOnce) return;
+        failedOnce = true;
+        if (error.code !== 'EAGAIN' || tries >= backlogTries || !this.pending.has(id)) return reject(error);
+        socket.destroy();
+        setTimeout(() => resolve(this.connectStream(ready, id, name, waiting, tries + 1)), backlogWaitMs);
+      };
+      socket.once('error', failed);
       socket.write(encodeStreamHeader(ready.secret, id, name), (error) => {
-        if (error) return reject(error);
-        socket.off('error', reject);
+        if (error) return failed(error);
+        socket.off('error', failed);
         resolve();
       });
     });
