@@ -3,6 +3,10 @@
     pool_bench.py throughput N_ASYNC N_MAP
         apply_async tasks/s (one by one) and map tasks/s (default chunking).
         Prints one JSON object.
+    pool_bench.py maps N_MAP
+        Pool.map over N_MAP items (default chunking), when asked: after a warm-up prints
+        {"ready": true}; then answers each "map" line on stdin with {"per_s": items per second},
+        so that the benchmark can take turns with Forkscope's pool, map by map.
     pool_bench.py roundtrip N_WARM BATCH
         Pool.apply round trips, a batch at a time, when asked: after a warm-up (map, then N_WARM
         applies) prints {"ready": true}; then answers each "batch" line on stdin with
@@ -36,6 +40,20 @@ def throughput(n_async, n_map):
     return {"apply_async": apply_async, "map": map_rate}
 
 
+def maps(n_map):
+    """Answers each "map" line on stdin with one timed map; "quit" ends."""
+    with Pool(4) as pool:
+        pool.map(square, range(1000))  # warm up: workers started and ready
+        print(json.dumps({"ready": True}), flush=True)
+        for line in sys.stdin:
+            if line.strip() != "map":
+                break
+            items = list(range(n_map))
+            start = time.perf_counter()
+            pool.map(square, items)
+            print(json.dumps({"per_s": n_map / (time.perf_counter() - start)}), flush=True)
+
+
 def roundtrip(n_warm, batch):
     """Answers each "batch" line on stdin with one batch of awaited applies, timed; "quit" ends."""
     clock = time.perf_counter
@@ -64,8 +82,10 @@ def main():
         print(json.dumps(throughput(*args)))
     elif mode == "roundtrip":
         roundtrip(*args)
+    elif mode == "maps":
+        maps(*args)
     else:
-        sys.exit(f"unknown mode {mode!r}: throughput or roundtrip")
+        sys.exit(f"unknown mode {mode!r}: throughput, maps or roundtrip")
 
 
 if __name__ == "__main__":
