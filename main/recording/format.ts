@@ -52,8 +52,17 @@ export interface Entry {
   p: unknown;
 }
 
-/** Events left out of recordings: the whole machine's process table is not the session's, and not the recorder's to send to someone else. */
-export const unrecordedEvents: ReadonlySet<string> = new Set(['system.diff', 'system.settings']);
+/**
+ * Events left out of recordings: the whole machine's process table is not the session's, and not
+ * the recorder's to send to someone else; nor is what other hosts relay (their runs, their machines).
+ */
+export const unrecordedEvents: ReadonlySet<string> = new Set([
+  'system.diff',
+  'system.settings',
+  'hosts.event',
+  'hosts.updated',
+  'hosts.removed',
+]);
 
 export const defaultLimits: RecordingLimits = {
   maxBytes: 256 * 1024 * 1024,

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ForkscopeClient } from '../../contract/client';
 import type { EventPayload, HostRecord, RunRecord } from '../../contract';
 import { createHost, type Host } from '../../main/api/host';
+import { readRecording } from '../../main/recording/reader';
 import { startServer, type RunningServer } from '../../main/serve/server';
 import { eventually, projectRoot } from '../support/engine';
 import { connectClient, startServe, type ServeProcess } from '../support/serve';
@@ -100,6 +101,16 @@ describe('several hosts in one window: one serve mode connected to another by UR
     await client.call('hosts.call', { host: bId, method: 'runs.kill', params: { id: there.id } });
     await client.call('hosts.unsubscribe', { host: bId, names: ['runs.updated'] });
     stopListening();
+  });
+
+  it('keeps the other host out of this host’s session recording', async () => {
+    const path = /Recording of this session: (\S+)/.exec(a.output())![1]!;
+    // Flushed about every second: wait for this host's own run to be in it.
+    const recording = await eventually(async () => {
+      const read = await readRecording(path);
+      return read.entries.some((entry) => entry.e === 'runs.updated') ? read : null;
+    });
+    expect(recording.entries.filter((entry) => entry.e.startsWith('hosts.'))).toEqual([]);
   });
 
   it('checks a relayed call against the contract before it leaves, and refuses hosts.* and events.*', async () => {
