@@ -82,11 +82,11 @@ for (const [locale, words] of Object.entries(languages)) {
       }) => {
         await page.setViewportSize(size);
         await page.evaluate(
-          ([theme, locale]) => {
-            localStorage.setItem('forkscope.theme', theme);
-            localStorage.setItem('forkscope.locale', locale);
+          (chosen) => {
+            localStorage.setItem('forkscope.theme', chosen.theme);
+            localStorage.setItem('forkscope.locale', chosen.locale);
           },
-          [theme, locale],
+          { theme, locale },
         );
         await page.reload();
         await expect(page.locator('html')).toHaveAttribute('data-theme', theme);
