@@ -104,6 +104,15 @@ class SystemStore {
     }
   }
 
+  /** All hosts shown: a host added or removed meanwhile joins or leaves the merged list. */
+  followHosts(ids: readonly string[]): void {
+    if (!this.merged || this.users === 0) return;
+    const shown = this.feeds.map((feed) => feed.host).join('\n');
+    if (shown === [localHostId, ...ids].join('\n')) return;
+    this.stopAll();
+    this.startFeeds();
+  }
+
   private startFeeds(): void {
     const ids = this.merged ? [localHostId, ...hosts.list.map((host) => host.id)] : [this.host];
     this.feeds = ids.map(
