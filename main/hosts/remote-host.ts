@@ -100,6 +100,8 @@ export class RemoteHost {
     if (this.#timer) clearTimeout(this.#timer);
     this.#socket?.terminate();
     this.#socket = null;
+    // Its 'close' event is ignored from now on: calls still waiting fail here.
+    this.client.failPending(`${this.name} was removed.`);
   }
 
   #set(state: HostState, refusal: RefusalReason | null, detail: string | null, retryAt: number | null) {

@@ -210,6 +210,20 @@ describe('a host that goes away', () => {
     remote = await startRemote(port);
     await eventually(async () => (await stateOf(client, id))?.state === 'connected', 30_000);
     expect(await client.call('hosts.call', { host: id, method: 'runs.list', params: {} })).toEqual([]);
+
+    // Removed while a call waits on it (a join): the call fails at once rather than waiting forever.
+    const run = (await client.call('hosts.call', {
+      host: id,
+      method: 'runs.launch',
+      params: { program: 'sleep', args: ['30'] },
+    })) as RunRecord;
+    const joining = client.call('hosts.call', { host: id, method: 'runs.join', params: { id: run.id } });
+    await client.call('hosts.remove', { id });
+    await expect(joining).rejects.toMatchObject({
+      code: 'unavailable',
+      message: expect.stringMatching(/removed/),
+    });
+    remoteHost.engine.run(run.id).killTree();
     close();
   });
 });
