@@ -57,7 +57,7 @@ function nativeSpawnHelper(): Plugin {
       const source = resolve('main/engine/spawn/native/spawn-helper.c');
       const output = resolve('out/main/forkscope-spawn');
       const cc = process.env.CC ?? 'cc';
-      const result = spawnSync(cc, ['-O2', '-Wall', '-Werror', '-std=gnu11', '-o', output, source], {
+      const result = spawnSync(cc, ['-O2', '-Wall', '-Wextra', '-std=gnu11', '-o', output, source], {
         stdio: ['ignore', 'inherit', 'inherit'],
       });
       if (result.status !== 0)

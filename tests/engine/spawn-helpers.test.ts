@@ -5,7 +5,7 @@
  * or blocked signal, no descriptor but its three streams), PATH searched in its own environment,
  * clear errors. And a native helper that cannot run hands over to the Node one.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import {
   chmodSync,
   existsSync,
@@ -16,10 +16,17 @@ import {
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
+import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import type { Engine } from '../../main/engine/engine';
+import {
+  encodeCancel,
+  encodeStreamHeader,
+  ReplyReader,
+  type NativeReply,
+} from '../../main/engine/spawn/native-protocol';
 import { nativeHelperName, SpawnHelperClient } from '../../main/engine/spawn/spawn-helper-client';
 import { childDir, createTestEngine } from '../support/engine';
 
@@ -98,6 +105,46 @@ describe.runIf(process.platform === 'linux')('the native spawn helper', () => {
       expect(Buffer.concat(chunks).toString()).toBe('from-node-helper\n');
     } finally {
       client.stop();
+    }
+  });
+});
+
+describe.runIf(nativeBuilt)('the native helper, spoken to directly', () => {
+  it('closes a connection with a wrong secret, and the streams of a launch the engine gave up, even those that come after', async () => {
+    const helper = spawn(join(childDir, nativeHelperName), [], { stdio: ['pipe', 'pipe', 'inherit'] });
+    try {
+      const reader = new ReplyReader();
+      const ready = await new Promise<Extract<NativeReply, { type: 'ready' }>>((resolve) =>
+        helper.stdout.on('data', (chunk: Buffer) => {
+          const first = reader.push(chunk)[0];
+          if (first?.type === 'ready') resolve(first);
+        }),
+      );
+      const path = `\0${ready.name}`;
+      const descriptors = () => readdirSync(`/proc/${helper.pid}/fd`).length;
+      const idle = descriptors();
+      const open = (secret: Buffer, id: number, stream: 'stdout' | 'stderr') =>
+        new Promise<Socket>((resolve) => {
+          const socket = connect({ path });
+          socket.write(encodeStreamHeader(secret, id, stream), () => resolve(socket));
+        });
+      const closedByHelper = (socket: Socket) => new Promise((resolve) => socket.once('close', resolve));
+
+      const stranger = await open(Buffer.alloc(16, 1), 1, 'stdout');
+      stranger.resume();
+      await closedByHelper(stranger);
+
+      const early = await open(ready.secret, 7, 'stdout');
+      early.resume();
+      await vi.waitFor(() => expect(descriptors()).toBe(idle + 1));
+      helper.stdin.write(encodeCancel(7));
+      await closedByHelper(early);
+      const late = await open(ready.secret, 7, 'stderr');
+      late.resume();
+      await closedByHelper(late);
+      expect(descriptors()).toBe(idle);
+    } finally {
+      helper.kill('SIGKILL');
     }
   });
 });

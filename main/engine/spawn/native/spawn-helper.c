@@ -44,6 +44,8 @@ enum { FLAG_STDIN = 1 };
 struct launch {
   uint32_t id;
   int requested;
+  /* Given up by the engine: a stream still on its way is closed when it comes (kept as a tombstone). */
+  int cancelled;
   int flags;
   int fds[STREAMS];
   char *request; /* the frame's bytes, owned; the strings below point into it */
@@ -183,7 +185,9 @@ static char **child_env(const char *mark, char **scratch_path) {
  * The child side of vfork: only system calls, no allocation (the memory is the helper's). PATH is
  * searched in the child's own environment, as libuv does (execvp would read the helper's).
  */
-static void exec_child(struct launch *l, char **env, const char *path, char *buffer, size_t size) {
+/* Not inlined: its locals live in its own frame, below the parent's (vfork shares the stack). */
+__attribute__((noinline)) static void exec_child(struct launch *l, char **env, const char *path,
+                                                char *buffer, size_t size) {
   /* What this process ignores would stay ignored across exec; nothing else was changed. */
   signal(SIGPIPE, SIG_DFL);
   signal(SIGINT, SIG_DFL);
@@ -225,10 +229,15 @@ fail:
   _exit(127);
 }
 
+/* What the vfork child reads: kept out of the parent's stack frame. */
+static char *child_path;
+static char **child_envp;
+static struct launch *child_launch;
+static char path_buffer[8192];
+
 static void start(struct launch *l) {
-  char *path;
-  char **env = child_env(l->mark, &path);
-  static char buffer[8192];
+  child_envp = child_env(l->mark, &child_path);
+  child_launch = l;
   int moved = l->cgroup[0] && l->home[0] && enter_cgroup(l->cgroup) == 0;
   sigset_t all, old;
   sigfillset(&all);
@@ -236,11 +245,11 @@ static void start(struct launch *l) {
   exec_errno = 0;
   /* Forked from inside the run's cgroup: no instruction of the child runs outside it. */
   pid_t pid = vfork();
-  if (pid == 0) exec_child(l, env, path, buffer, sizeof buffer);
+  if (pid == 0) exec_child(child_launch, child_envp, child_path, path_buffer, sizeof path_buffer);
   int err = pid < 0 ? errno : 0;
   sigprocmask(SIG_SETMASK, &old, NULL);
   if (moved) enter_cgroup(l->home);
-  free(env);
+  free(child_envp);
   if (pid > 0 && exec_errno) {
     err = exec_errno;
     while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {
@@ -292,6 +301,10 @@ static void on_spawn(char *frame, uint32_t size) {
   }
   uint32_t id = read_u32(frame);
   struct launch *l = find_launch(id, 1);
+  if (l->cancelled || l->requested) {
+    free(frame);
+    return;
+  }
   const char *at = frame + 5;
   l->flags = (unsigned char)frame[4];
   l->request = frame;
@@ -346,8 +359,18 @@ static void on_env(char *frame, uint32_t size) {
 /* 'C': u32 id: the engine gave the launch up before asking for it (a stream could not connect). */
 static void on_cancel(char *frame, uint32_t size) {
   if (size >= 4) {
-    struct launch *l = find_launch(read_u32(frame), 0);
-    if (l) drop_launch(l);
+    struct launch *l = find_launch(read_u32(frame), 1);
+    for (int i = 0; i < STREAMS; i++) {
+      if (l->fds[i] >= 0) close(l->fds[i]);
+      l->fds[i] = -1;
+    }
+    resume_listener();
+    free(l->argv);
+    free(l->request);
+    l->argv = NULL;
+    l->request = NULL;
+    l->requested = 0;
+    l->cancelled = 1;
   }
   free(frame);
 }
@@ -439,6 +462,10 @@ static void on_incoming(struct incoming *c) {
   /* The child gets it as a blocking descriptor, as Node's stdio pipes are. */
   fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
   struct launch *l = find_launch(id, 1);
+  if (l->cancelled) {
+    close(fd);
+    return;
+  }
   if (l->fds[stream] >= 0) close(l->fds[stream]);
   l->fds[stream] = fd;
   maybe_start(l);
