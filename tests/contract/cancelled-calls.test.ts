@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { connectClient, startServe, type ServeProcess } from '../support/serve';
 
 describe('a blocking call whose connection closes', () => {
@@ -12,12 +12,14 @@ describe('a blocking call whose connection closes', () => {
     const waiting = first.client
       .call('queues.take', { id: queue.id, block: true })
       .catch((error: Error) => error);
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    const second = await connectClient(serve);
+    const blocked = async () => (await second.client.call('queues.get', { id: queue.id })).blocked;
+    // The take is waiting on the server before its connection goes, and has stopped waiting after.
+    await vi.waitFor(async () => expect(await blocked()).toHaveLength(1), { timeout: 10_000 });
     first.socket.terminate();
     await waiting;
+    await vi.waitFor(async () => expect(await blocked()).toEqual([]), { timeout: 10_000 });
 
-    const second = await connectClient(serve);
-    await new Promise((resolve) => setTimeout(resolve, 300));
     await second.client.call('queues.put', { id: queue.id, item: 'kept' });
     const got = await second.client.call('queues.take', { id: queue.id, block: false });
     expect(got.item).toBe('kept');

@@ -74,10 +74,10 @@ describe('one contract over both transports', () => {
       args: ['-c', 'echo a; sleep 0.2; echo b'],
     });
     await ws.client.call('runs.join', { id: run.id, timeoutMs: 10_000 });
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    expect(lines).toEqual(['a', 'b']);
+    // Events are batched: the last ones may come just after the join's answer.
+    await vi.waitFor(() => expect(states.at(-1)).toBe('exited'), { timeout: 10_000 });
+    await vi.waitFor(() => expect(lines).toEqual(['a', 'b']), { timeout: 10_000 });
     expect(states).toContain('running');
-    expect(states.at(-1)).toBe('exited');
     ws.close();
   });
 
