@@ -27,8 +27,10 @@ export type RefusalReason = z.infer<typeof refusalReason>;
 export const hostRecord = z.object({
   id: hostId,
   name: z.string(),
-  /** The serve mode's address, without the token (`http://127.0.0.1:7777`). */
+  /** The serve mode's address as it printed it, without the token (`http://127.0.0.1:7777`). */
   url: z.string(),
+  /** A local port the connection goes through (an SSH tunnel's `-L PORT`), or null: straight to `url`. */
+  via: z.number().int().nullable(),
   /** The address is this machine's loopback: a tunnel (or a local serve mode); otherwise the network is crossed unencrypted. */
   loopback: z.boolean(),
   state: hostState,
@@ -72,6 +74,11 @@ export const hostMethods = {
     z.object({
       url: serveUrl,
       token: z.string().min(1).max(512),
+      /**
+       * Connect through this port on 127.0.0.1 (`ssh -L 7777:127.0.0.1:PORT server`) while
+       * presenting `url`'s host and port, which the other serve mode's Host check expects.
+       */
+      via: z.number().int().min(1).max(65535).optional(),
       name: z.string().trim().min(1).max(80).optional(),
     }),
     hostRecord,

@@ -27,16 +27,19 @@ export function isLoopback(hostname: string): boolean {
   return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(hostname);
 }
 
-/** The API's WebSocket address for a serve-mode address (`http://h:p/#token=…` → `ws://h:p/api`). */
-export function apiUrlOf(url: URL): string {
+/**
+ * The API's WebSocket address for a serve-mode address (`http://h:p/#token=…` → `ws://h:p/api`),
+ * or for the tunnel's local port it is reached through.
+ */
+export function apiUrlOf(url: URL, via: number | null): string {
   const secure = url.protocol === 'https:' || url.protocol === 'wss:';
-  return `${secure ? 'wss' : 'ws'}://${url.host}${apiPath}`;
+  return `${secure ? 'wss' : 'ws'}://${via === null ? url.host : `127.0.0.1:${via}`}${apiPath}`;
 }
 
 /**
  * One other host's serve mode: a WebSocket client that presents the token as serve mode's guard
  * expects (the subprotocol; no Origin, as any non-browser client; the Host header is the address
- * as given, so a tunnel's local port must be the remote's port), the contract's typed client over
+ * as the other side printed it, also through a tunnel on another local port), the contract's typed client over
  * it, and reconnection with backoff. The token lives in this object only: never logged, never in
  * a record.
  */
@@ -58,6 +61,8 @@ export class RemoteHost {
     readonly id: string,
     readonly name: string,
     readonly url: URL,
+    /** A local tunnel port to connect through, presenting `url`'s host (the other side checks it). */
+    readonly via: number | null,
     private readonly token: string,
     private readonly onChange: (record: HostRecord) => void,
   ) {
@@ -87,7 +92,8 @@ export class RemoteHost {
       id: this.id,
       name: this.name,
       url: this.url.origin,
-      loopback: isLoopback(this.url.hostname),
+      via: this.via,
+      loopback: this.via !== null || isLoopback(this.url.hostname),
       state: this.#state,
       refusal: this.#refusal,
       detail: this.#detail,
@@ -117,7 +123,9 @@ export class RemoteHost {
     if (this.#closed) return;
     // A refusal stays shown while it is retried: "connecting" would hide why it failed.
     if (this.#state !== 'refused') this.#set('connecting', null, this.#detail, null);
-    const ws = new WebSocket(apiUrlOf(this.url), [tokenProtocolPrefix + this.token], {
+    const ws = new WebSocket(apiUrlOf(this.url, this.via), [tokenProtocolPrefix + this.token], {
+      // Through a tunnel, the Host the other side expects is its own address, not the tunnel's.
+      ...(this.via !== null ? { headers: { Host: this.url.host } } : {}),
       handshakeTimeout: handshakeMs,
       maxPayload: maxRemoteFrameBytes,
       perMessageDeflate: false,

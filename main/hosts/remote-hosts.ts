@@ -44,12 +44,18 @@ export class RemoteHosts {
     return [...this.#hosts.values()].map((host) => host.record());
   }
 
-  add(input: { url: string; token: string; name?: string }): HostRecord {
+  add(input: {
+    url: string;
+    token: string;
+    name?: string | undefined;
+    via?: number | undefined;
+  }): HostRecord {
     const url = new URL(input.url);
-    const same = [...this.#hosts.values()].find((host) => host.url.origin === url.origin);
+    const via = input.via ?? null;
+    const same = [...this.#hosts.values()].find((host) => host.url.origin === url.origin && host.via === via);
     if (same) throw new ForkscopeError('refused', `${url.origin} is already added as "${same.name}".`);
     const id = `h${randomBytes(6).toString('hex')}`;
-    const host = new RemoteHost(id, input.name ?? url.host, url, input.token, (record) =>
+    const host = new RemoteHost(id, input.name ?? url.host, url, via, input.token, (record) =>
       this.publish('hosts.updated', record),
     );
     this.#hosts.set(id, host);

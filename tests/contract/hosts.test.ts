@@ -46,6 +46,7 @@ describe('several hosts in one window: one serve mode connected to another by UR
       id: bId,
       name: 'server-b',
       url: addressOf(b),
+      via: null,
       loopback: true,
       state: 'connected',
       refusal: null,
@@ -142,7 +143,7 @@ describe('several hosts in one window: one serve mode connected to another by UR
     ).rejects.toMatchObject({ code: 'invalid-params' });
   });
 
-  it('says the Host header was not accepted through a tunnel whose local port differs', async () => {
+  it('through a tunnel on another local port: refused by the Host check, accepted when told the tunnel (via)', async () => {
     // A TCP forwarder on another port stands for `ssh -L OTHER:127.0.0.1:PORT`.
     const tunnel: Server = createTcpServer((socket) => {
       const upstream = tcpConnect(b.port, '127.0.0.1');
@@ -159,6 +160,18 @@ describe('several hosts in one window: one serve mode connected to another by UR
     });
     expect(refused).toMatchObject({ refusal: 'host-header', detail: 'HTTP 421' });
     await client.call('hosts.remove', { id: host.id });
+
+    // The address as the server printed it, through the tunnel's port: its Host is the one expected.
+    const through = await client.call('hosts.add', { url: addressOf(b), token: b.token, via: port });
+    expect(through).toMatchObject({ url: addressOf(b), via: port, loopback: true });
+    await eventually(async () => (await stateOf(client, through.id))?.state === 'connected');
+    const listed = (await client.call('hosts.call', {
+      host: through.id,
+      method: 'runs.list',
+      params: {},
+    })) as RunRecord[];
+    expect(listed.map((run) => run.label)).toContain('on-b');
+    await client.call('hosts.remove', { id: through.id });
     tunnel.close();
   });
 });

@@ -1,3 +1,4 @@
+import { createServer, connect } from 'node:net';
 import type { Page } from '@playwright/test';
 import type { RunRecord } from '../../contract';
 import { startServe, type ServeProcess } from '../support/serve';
@@ -11,11 +12,12 @@ test.afterAll(async () => other?.stop());
 const section = (page: Page, name: 'Runs' | 'System') =>
   page.getByRole('navigation', { name: 'Sections' }).getByRole('button', { name }).click();
 
-async function addHost(page: Page, address: string, name: string) {
+async function addHost(page: Page, address: string, name: string, via?: number) {
   await page.getByRole('button', { name: 'Add a host…' }).first().click();
   const form = page.getByRole('form', { name: 'Add host' });
   await form.getByLabel('Address').fill(address);
   await form.getByLabel('Name').fill(name);
+  if (via) await form.getByLabel('Through local port').fill(String(via));
   await form.getByRole('button', { name: 'Add host' }).click();
   await expect(form).toBeHidden();
 }
@@ -88,4 +90,28 @@ test('a wrong token is shown as refused', async ({ app: _app, page }) => {
   await expect(
     page.getByRole('combobox', { name: 'Host' }).locator('option', { hasText: 'wrong-token' }),
   ).toHaveCount(0);
+});
+
+test('through an SSH-style tunnel on another local port: the address the server printed, and the tunnel’s port', async ({
+  app: _app,
+  page,
+}) => {
+  // A TCP forwarder stands for `ssh -L LOCAL:127.0.0.1:PORT server`.
+  const tunnel = createServer((socket) => {
+    const upstream = connect(other.port, '127.0.0.1');
+    socket.pipe(upstream).pipe(socket);
+    socket.on('error', () => upstream.destroy());
+    upstream.on('error', () => socket.destroy());
+  });
+  await new Promise<void>((resolve) => tunnel.listen(0, '127.0.0.1', resolve));
+  const local = (tunnel.address() as { port: number }).port;
+  try {
+    await section(page, 'Runs');
+    await addHost(page, other.url, 'tunnelled', local);
+    const picker = page.getByRole('combobox', { name: 'Host' }).first();
+    await expect(picker.locator('option:checked')).toHaveText('tunnelled (connected)');
+    await page.getByRole('button', { name: 'Remove host' }).click();
+  } finally {
+    tunnel.close();
+  }
 });

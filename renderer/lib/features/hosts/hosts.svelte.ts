@@ -49,7 +49,12 @@ class HostsStore {
     return id === localHostId ? m.hosts_this_machine() : (this.get(id)?.name ?? id);
   }
 
-  async add(input: { url: string; token: string; name?: string }): Promise<HostRecord | undefined> {
+  async add(input: {
+    url: string;
+    token: string;
+    name?: string | undefined;
+    via?: number;
+  }): Promise<HostRecord | undefined> {
     const record = await alerts.attempt(m.hosts_add(), () => api.call('hosts.add', input));
     if (record) this.#put(record);
     return record;
