@@ -70,9 +70,9 @@ test('a Put from the UI shows at once (no Get needed); a Get’s result stays wi
 
   await first.getByRole('textbox', { name: 'Item' }).fill('"x"');
   await first.getByRole('button', { name: 'Put', exact: true }).click();
-  await expect(first.getByLabel('Queue counts')).toContainText('depth 1', { timeout: 3000 });
+  await expect(first.getByLabel('Queue counts')).toContainText('depth 1');
   await expect(first.getByLabel('Queue counts')).toContainText('1 put');
-  await expect(first.getByRole('heading', { name: /Items \(1\)/ })).toBeVisible({ timeout: 3000 });
+  await expect(first.getByRole('heading', { name: /Items \(1\)/ })).toBeVisible();
   await expect(first.getByText('No process has used this queue yet')).toHaveCount(0);
   await expect(first.getByRole('region', { name: 'Lanes' })).toContainText('Forkscope (main)');
 
@@ -89,7 +89,7 @@ test('a Put from the UI shows at once (no Get needed); a Get’s result stays wi
     await second.getByRole('button', { name: 'Put', exact: true }).click();
     await expect(second.getByRole('textbox', { name: 'Item' })).toHaveValue('');
   }
-  await expect(second.getByLabel('Queue counts')).toContainText('depth 2', { timeout: 3000 });
+  await expect(second.getByLabel('Queue counts')).toContainText('depth 2');
 
   // A Get on the first queue; its result is not shown beside the second.
   await page

@@ -32,7 +32,7 @@ test('20 sleeps appear as new under their parent; one killed from the UI disappe
   const tree = page.getByRole('treegrid', { name: 'Process tree' });
   await page.getByRole('searchbox', { name: 'Filter processes' }).fill('931.25');
   const sleeps = tree.getByRole('row').filter({ hasText: 'sleep 931.25' });
-  await expect(sleeps).toHaveCount(20, { timeout: 5000 });
+  await expect(sleeps).toHaveCount(20);
   // Under their parent (this test's process), one level below it, highlighted as new.
   const parent = tree.locator(`[data-pid="${process.pid}"]`);
   await expect(parent).toBeVisible();
