@@ -80,33 +80,40 @@ describe.runIf(process.platform === 'linux')('the native spawn helper', () => {
     }
   });
 
-  it('that cannot run hands over to the Node helper, and the launch still succeeds', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'forkscope-broken-helper-'));
-    symlinkSync(join(childDir, 'spawn-helper.js'), join(dir, 'spawn-helper.js'));
-    writeFileSync(join(dir, nativeHelperName), '#!/bin/sh\nexit 3\n');
-    chmodSync(join(dir, nativeHelperName), 0o755);
-    const client = new SpawnHelperClient(join(dir, 'spawn-helper.js'));
-    try {
-      expect(client.kind).toBe('native');
-      const child = await client.spawn({
-        file: 'sh',
-        args: ['-c', 'echo from-node-helper'],
-        cwd: dir,
-        env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
-        noStdin: true,
-      });
-      const chunks: Buffer[] = [];
-      const ended = new Promise((resolve) => child.stdout!.once('end', resolve));
-      child.stdout!.on('data', (chunk: Buffer) => chunks.push(chunk));
-      child.stderr!.resume();
-      expect(client.kind).toBe('node');
-      expect(await child.exited).toMatchObject({ code: 0, signal: null });
-      await ended;
-      expect(Buffer.concat(chunks).toString()).toBe('from-node-helper\n');
-    } finally {
-      client.stop();
-    }
-  });
+  it.each([
+    ['exits at once', 'exit 3'],
+    ['never says it is ready (given up after 15 s)', 'exec sleep 60'],
+  ])(
+    'that %s hands over to the Node helper, and the launch still succeeds',
+    async (_, script) => {
+      const dir = mkdtempSync(join(tmpdir(), 'forkscope-broken-helper-'));
+      symlinkSync(join(childDir, 'spawn-helper.js'), join(dir, 'spawn-helper.js'));
+      writeFileSync(join(dir, nativeHelperName), `#!/bin/sh\n${script}\n`);
+      chmodSync(join(dir, nativeHelperName), 0o755);
+      const client = new SpawnHelperClient(join(dir, 'spawn-helper.js'));
+      try {
+        expect(client.kind).toBe('native');
+        const child = await client.spawn({
+          file: 'sh',
+          args: ['-c', 'echo from-node-helper'],
+          cwd: dir,
+          env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+          noStdin: true,
+        });
+        const chunks: Buffer[] = [];
+        const ended = new Promise((resolve) => child.stdout!.once('end', resolve));
+        child.stdout!.on('data', (chunk: Buffer) => chunks.push(chunk));
+        child.stderr!.resume();
+        expect(client.kind).toBe('node');
+        expect(await child.exited).toMatchObject({ code: 0, signal: null });
+        await ended;
+        expect(Buffer.concat(chunks).toString()).toBe('from-node-helper\n');
+      } finally {
+        client.stop();
+      }
+    },
+    60_000,
+  );
 });
 
 describe.runIf(nativeBuilt)('the native helper, spoken to directly', () => {

@@ -92,18 +92,31 @@ export class NativeSpawnClient implements Spawner {
     // Between spawns the helper waits in its own cgroup (it forks each child from the run's).
     if (helper.pid !== undefined) this.containment?.adoptHelper(helper.pid);
     const ready = new Promise<Ready>((resolve, reject) => {
+      // A helper that never says it is ready would hold every launch: it is given up, the Node one takes over.
+      const startTimer = setTimeout(() => {
+        reject(
+          new NativeHelperUnavailable(`the native spawn helper did not start within ${answerMs / 1000} s`),
+        );
+        helper.kill('SIGKILL');
+      }, answerMs);
+      startTimer.unref();
       const reader = new ReplyReader();
       helper.stdout!.on('data', (chunk: Buffer) => {
         for (const reply of reader.push(chunk)) {
           if (reply.type === 'ready') {
+            clearTimeout(startTimer);
             this.readyNow = { secret: reply.secret, path: `\0${reply.name}` };
             if (this.pending.size === 0) (helper.stdout as Socket).unref();
             resolve(this.readyNow);
           } else this.onReply(reply);
         }
       });
-      helper.once('error', (error) => reject(new NativeHelperUnavailable(error.message)));
+      helper.once('error', (error) => {
+        clearTimeout(startTimer);
+        reject(new NativeHelperUnavailable(error.message));
+      });
       helper.once('exit', (code, signal) => {
+        clearTimeout(startTimer);
         reject(new NativeHelperUnavailable(`the native spawn helper exited (${signal ?? code})`));
         this.onHelperExit(helper);
       });
