@@ -30,6 +30,10 @@ describe('function pools', () => {
       ),
     ).toEqual(Array.from({ length: 5000 }, (_, i) => i));
     pool.close();
+    // Refused once closed: a rejection, as any failure of map (never a throw at the call).
+    const refused = pool.map(fn('square'), items);
+    await expect(refused).rejects.toThrow(/closed/);
+    await expect(pool.starmap(fn('add'), [[1, 2]])).rejects.toThrow(/closed/);
     await pool.join(10_000);
     expect(pool.record().state).toBe('done');
     expect(pool.record().lanes.every((lane) => lane.state === 'exited')).toBe(true);

@@ -360,12 +360,19 @@ export class FunctionPool extends PoolBase {
       .then((value) => (task.mode === TaskMode.Call ? [value] : (value as unknown[])));
   }
 
-  /** Pool.map: results in input order; the first failed chunk rejects, as Python raises. */
-  map(target: string, items: unknown[], options: { chunksize?: number } = {}): Promise<unknown[]> {
+  /**
+   * Pool.map: results in input order; the first failed chunk rejects, as Python raises (async: a
+   * refused submit, to a closed pool, rejects too rather than throws).
+   */
+  async map(target: string, items: unknown[], options: { chunksize?: number } = {}): Promise<unknown[]> {
     return this.gather(this.submit(target, items, options));
   }
 
-  starmap(target: string, items: unknown[][], options: { chunksize?: number } = {}): Promise<unknown[]> {
+  async starmap(
+    target: string,
+    items: unknown[][],
+    options: { chunksize?: number } = {},
+  ): Promise<unknown[]> {
     return this.gather(this.submit(target, items, { ...options, star: true }));
   }
 
