@@ -37,7 +37,7 @@ test('a ProcessPoolExecutor run shows its workers afterwards, with a legend, wit
   const timeline = page.getByRole('region', { name: 'Descendants of executor tree' });
   await expect(timeline.getByRole('status')).toContainText('· done', { timeout: 15_000 });
   const workers = timeline.getByRole('listitem', { name: /^Descendant python3/ });
-  expect(await workers.count()).toBeGreaterThanOrEqual(3);
+  await expect.poll(() => workers.count()).toBeGreaterThanOrEqual(3);
   // The OS parent and the logical parent, each labelled.
   await expect(timeline.getByRole('listitem', { name: /^Run python3/ })).toHaveAttribute(
     'aria-label',

@@ -146,9 +146,9 @@ test('a multi-line -c script keeps its lines in the heading, the details and the
   await launch(page, 'python3', ['-c', 'a = 6\nb = 7\nprint(a * b)']);
   await expect(page.getByText(/Exit code 0:\s*success/)).toBeVisible();
   const heading = page.getByRole('heading', { level: 1 });
-  expect(await heading.innerText()).toBe('python3 -c a = 6\nb = 7\nprint(a * b)');
+  await expect.poll(() => heading.innerText()).toBe('python3 -c a = 6\nb = 7\nprint(a * b)');
   const details = page.locator('dd.command');
-  expect(await details.innerText()).toBe("python3 -c 'a = 6\nb = 7\nprint(a * b)'");
+  await expect.poll(() => details.innerText()).toBe("python3 -c 'a = 6\nb = 7\nprint(a * b)'");
   const item = page.getByRole('list', { name: 'Runs' }).locator('button.run').first();
   await expect(item.locator('.label')).toHaveText(/^python3 -c a = 6\s*⏎ \+2 lines$/);
   await expect(item.locator('.label')).toHaveAttribute('title', 'python3 -c a = 6\nb = 7\nprint(a * b)');

@@ -159,7 +159,7 @@ test('the Python original of the pool example shows four worker lanes inside its
     const timeline = panel.getByRole('region', { name: /Descendants of python3 -u 3_pool.py/ });
     await expect(timeline.getByRole('status')).toContainText('· done', { timeout: 30_000 });
     const workers = timeline.getByRole('listitem', { name: /^Descendant python3/ });
-    expect(await workers.count()).toBeGreaterThanOrEqual(4);
+    await expect.poll(() => workers.count()).toBeGreaterThanOrEqual(4);
     await expect(timeline.getByRole('status')).toContainText(/[4-9] descendant lanes \([4-9] ended\)/);
     // Each worker lane starts after its parent's and ends before it.
     const root = await timeline.getByRole('listitem', { name: /^Run python3/ }).getAttribute('aria-label');
