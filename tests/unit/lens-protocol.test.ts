@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { lensEvent, parseLensEvent } from '../../main/engine/python/lens-protocol';
+import { lensEvent, maxItemsPerLine, parseLensEvent } from '../../main/engine/python/lens-protocol';
 
 describe('the Python lens wire format', () => {
   it('checks each event with its own kind’s schema, as the union does', () => {
@@ -8,6 +8,29 @@ describe('the Python lens wire format', () => {
     expect(parseLensEvent({ ...put, e: 'get' })).toEqual({ ...put, e: 'get' });
     expect(parseLensEvent({ e: 'proc.exit', child: 5, code: -15, t: 2 })).toMatchObject({ code: -15 });
     expect(parseLensEvent({ e: 'worker.exit', child: 5, code: 0, t: 2 })).toMatchObject({ e: 'worker.exit' });
+  });
+
+  it('takes a run of puts or gets as one items line: a time and a preview per item, by name', () => {
+    const items = { e: 'items', kind: 'get', q: 7, t: 1000.5, us: [0, 12, 40], item: ["'A'", "'B'", "'C'"] };
+    expect(parseLensEvent(items)).toEqual(items);
+    expect(lensEvent.safeParse(items).success).toBe(true);
+    const many = Array.from({ length: maxItemsPerLine }, (_, i) => i);
+    expect(parseLensEvent({ ...items, us: many, item: many.map(String) })).not.toBeNull();
+    for (const wrong of [
+      { us: [0, 12], item: ["'A'", "'B'", "'C'"] },
+      { us: [], item: [] },
+      { us: [0, 1.5, 2], item: items.item },
+      { us: [0, '12', 40], item: items.item },
+      { us: items.us, item: ["'A'", 5, "'C'"] },
+      { us: items.us, item: ["'A'", 'x'.repeat(10_001), "'C'"] },
+      { us: [...many, 0], item: [...many, 0].map(String) },
+      { us: 'nope', item: items.item },
+      { kind: 'send' },
+      { q: -1 },
+    ]) {
+      expect(parseLensEvent({ ...items, ...wrong }), JSON.stringify(wrong).slice(0, 80)).toBeNull();
+      expect(lensEvent.safeParse({ ...items, ...wrong }).success).toBe(false);
+    }
   });
 
   it('refuses what is not an event: unknown kinds, wrong types, missing fields, other values', () => {
@@ -31,7 +54,18 @@ describe('the Python lens wire format', () => {
   it('agrees with the union on random values and never throws', () => {
     let seed = 42;
     const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
-    const kinds = ['put', 'get', 'signal', 'wait', 'task.start', 'task.end', 'pool.new', 'x', 'stats'];
+    const kinds = [
+      'put',
+      'get',
+      'items',
+      'signal',
+      'wait',
+      'task.start',
+      'task.end',
+      'pool.new',
+      'x',
+      'stats',
+    ];
     const pick = <T>(list: T[]) => list[Math.floor(random() * list.length)]!;
     const anything = (): unknown =>
       pick([
@@ -58,6 +92,7 @@ describe('the Python lens wire format', () => {
         'ok',
         'kind',
         'what',
+        'us',
       ]) {
         if (random() < 0.6) value[key] = anything();
       }

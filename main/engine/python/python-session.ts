@@ -268,6 +268,9 @@ export class PythonSession extends EventEmitter<{ changed: [] }> {
         this.queue(event.q, event.t).got(this.actorOf(process), event.t, event.item);
         this.endWait(process, event.t);
         break;
+      case 'items':
+        this.items(process, event);
+        break;
       case 'task_done':
         this.queue(event.q, event.t).taskDone(this.actorOf(process), event.t);
         break;
@@ -295,6 +298,19 @@ export class PythonSession extends EventEmitter<{ changed: [] }> {
         this.poolEvent(pid, event);
     }
     this.changed();
+  }
+
+  /** A run of puts or gets that did not wait: each item as its own put or get, in order. */
+  private items(process: Process, event: LensEventOf<'items'>): void {
+    // The line counts as one event already; each further item is one more.
+    this.events += event.item.length - 1;
+    const queue = this.queue(event.q, event.t);
+    const actor = this.actorOf(process);
+    const { us, item } = event;
+    if (event.kind === 'put')
+      for (let i = 0; i < item.length; i++) queue.put(actor, event.t + us[i]! / 1000, item[i]!);
+    else for (let i = 0; i < item.length; i++) queue.got(actor, event.t + us[i]! / 1000, item[i]!);
+    this.endWait(process, event.t);
   }
 
   private poolCreated(event: LensEventOf<'pool.new'>): void {

@@ -12,17 +12,28 @@ LIMIT = 120
 
 
 _PLAIN = frozenset((int, float, bool, type(None), str, bytes))
+_SIZED = frozenset((str, bytes))
 
 
 def preview(value):
-    # The common case, at a third of reprlib's cost: a short plain value or a small tuple of them.
-    kind = type(value)
-    if kind in _PLAIN or (kind is tuple and len(value) <= 8 and all(type(part) in _PLAIN for part in value)):
-        if not (kind is str or kind is bytes) or len(value) <= LIMIT:
-            text = repr(value)
-            if len(text) <= LIMIT:
-                return text
+    # The common case, at a third of reprlib's cost: a short plain value or a small tuple of them
+    # (a long string, even inside a tuple, goes to reprlib, whose cost is bounded).
     try:
+        kind = type(value)
+        if kind in _PLAIN:
+            if kind not in _SIZED or len(value) <= LIMIT:
+                text = repr(value)
+                if len(text) <= LIMIT:
+                    return text
+        elif kind is tuple and len(value) <= 8:
+            for part in value:
+                part_kind = type(part)
+                if part_kind not in _PLAIN or (part_kind in _SIZED and len(part) > LIMIT):
+                    break
+            else:
+                text = repr(value)
+                if len(text) <= LIMIT:
+                    return text
         text = _repr.repr(value)
     except Exception:
         text = "<%s>" % type(value).__name__

@@ -10,9 +10,11 @@ import select
 import time
 
 from . import channel
-from .channel import emit, emit_item
-from .patching import INTERNAL, in_internal, patcher, wrap
+from .channel import emit, emit_item, emit_waited_item
+from .patching import INTERNAL, _local, in_internal, patcher, wrap
 from .preview import preview
+
+_state = channel._state
 
 _queue_types = ()
 _connection_type = None
@@ -58,11 +60,12 @@ def _kind(queue):
 
 
 def _announce(queue):
-    """Tells the listener once per process what a queue is (kind, maxsize) before its first event."""
+    """Tells the listener once per process what a queue is (kind, maxsize) before its first event.
+    Its inode is then kept in _forkscope_q: a put or get finds it there, announced, in one look."""
     inode = pipe_inode(queue)
-    if inode is not None and not getattr(queue, "_forkscope_announced", False):
+    if inode is not None and getattr(queue, "_forkscope_q", None) is None:
         try:
-            queue._forkscope_announced = True
+            queue._forkscope_q = inode
         except Exception:
             pass
         emit({"e": "queue.handle", "q": inode, "kind": _kind(queue), "maxsize": getattr(queue, "_maxsize", 0) or 0})
@@ -95,6 +98,15 @@ def _would_block_on_get(queue):
         return not poller.poll(0)
     except Exception:
         return False
+
+
+def _reported(queue):
+    """The queue's id when its put/get is the program's and the lens is on, else None. The hot
+    path of every put and get: a few lookups, no call, once the queue is announced."""
+    if _state["off"] or getattr(_local, "depth", 0) or getattr(queue, "_forkscope_internal", False):
+        return None
+    inode = getattr(queue, "_forkscope_q", None)
+    return inode if inode is not None else _announce(queue)
 
 
 def _timed(queue, kind, waiting, call, *args, **kwargs):
@@ -132,24 +144,30 @@ def _patch_queues(module):
     # INTERNAL marking is needed on this hot path.
     def make_put(put):
         def put_wrapper(self, obj, *args, **kwargs):
-            if not _watched(self):
+            inode = _reported(self)
+            if inode is None:
                 return put(self, obj, *args, **kwargs)
-            block = args[0] if args else kwargs.get("block", True)
-            waiting = bool(block) and _would_block_on_put(self)
-            result, inode, blocked = _timed(self, "put", waiting, put, self, obj, *args, **kwargs)
-            emit_item("put", inode, preview(obj), blocked, waiting)
+            if (args[0] if args else kwargs.get("block", True)) and _would_block_on_put(self):
+                result, inode, blocked = _timed(self, "put", True, put, self, obj, *args, **kwargs)
+                emit_waited_item("put", inode, preview(obj), blocked)
+                return result
+            result = put(self, obj, *args, **kwargs)
+            emit_item("put", inode, preview(obj))
             return result
 
         return put_wrapper
 
     def make_get(get):
         def get_wrapper(self, *args, **kwargs):
-            if not _watched(self):
+            inode = _reported(self)
+            if inode is None:
                 return get(self, *args, **kwargs)
-            block = args[0] if args else kwargs.get("block", True)
-            waiting = bool(block) and _would_block_on_get(self)
-            item, inode, blocked = _timed(self, "get", waiting, get, self, *args, **kwargs)
-            emit_item("get", inode, preview(item), blocked, waiting)
+            if (args[0] if args else kwargs.get("block", True)) and _would_block_on_get(self):
+                item, inode, blocked = _timed(self, "get", True, get, self, *args, **kwargs)
+                emit_waited_item("get", inode, preview(item), blocked)
+                return item
+            item = get(self, *args, **kwargs)
+            emit_item("get", inode, preview(item))
             return item
 
         return get_wrapper
