@@ -2,7 +2,10 @@ import type { ChildProcess } from 'node:child_process';
 import { test as base, expect } from '@playwright/test';
 import { connectClient, startServe, type ServeProcess } from '../support/serve';
 
-/** Each test file gets its own real serve mode; each test a page opened on its token URL. */
+/**
+ * One real serve mode per Playwright worker, shared by the files that worker runs in turn (a file
+ * leaves it as it found it: hosts removed, agents stopped); each test gets a page on its token URL.
+ */
 export const test = base.extend<{ app: ServeProcess }, { serve: ServeProcess }>({
   serve: [
     // eslint-disable-next-line no-empty-pattern
