@@ -53,7 +53,9 @@ test('another host added by its address: a run launched there, listed with its h
     const remote = remoteRuns.find((run) => run.argv.includes('937.5'));
     expect(remote?.state).toBe('running');
     launched.push({ client: there.client, id: remote!.id });
-    expect((await here.client.call('runs.list', {})).map((run) => run.argv.at(-1))).toEqual(['937.25']);
+    const hereArgs = (await here.client.call('runs.list', {})).map((run) => run.argv.at(-1));
+    expect(hereArgs).toContain('937.25');
+    expect(hereArgs).not.toContain('937.5');
 
     await picker.selectOption({ label: 'This machine' });
     await expect(runs.getByRole('button', { name: /sleep 937\.25/ })).toBeVisible();
@@ -76,7 +78,14 @@ test('another host added by its address: a run launched there, listed with its h
     await expect(row('937.5', 'This machine')).not.toHaveAttribute('data-own', 'run');
     await expect(grid.getByRole('row').filter({ hasText: 'sleep 937' })).toHaveCount(4);
   } finally {
-    for (const { client, id } of launched) await client.call('runs.kill', { id }).catch(() => {});
+    // The page's serve mode is shared with the next files of this worker: it is left as it was found.
+    for (const { client, id } of launched) {
+      await client.call('runs.kill', { id }).catch(() => {});
+      await client.call('runs.join', { id, timeoutMs: 10_000 }).catch(() => {});
+      await client.call('runs.clearFinished', { deleteLogs: false }).catch(() => {});
+    }
+    for (const host of await here.client.call('hosts.list', {}))
+      await here.client.call('hosts.remove', { id: host.id });
     here.close();
     there.close();
   }
