@@ -1,3 +1,5 @@
+import { m } from '../../i18n/messages';
+
 /** Splits a command line into argv: spaces separate, quotes group, as a shell would (no expansions). */
 export function splitArgv(line: string): string[] {
   const argv: string[] = [];
@@ -38,19 +40,15 @@ export function parseItems(text: string): unknown[] {
     });
 }
 
-/** Built-in functions (main/engine/examples/programs/pool-tasks.js and pool-demo.js). */
+/** Built-in functions (main/engine/examples/programs/pool-tasks.js and pool-demo.js), each told in the UI's language. */
 export const builtins = [
-  { target: '@examples/pool-tasks.js#square', label: 'square(x): x × x', sample: 'range' },
-  { target: '@examples/pool-tasks.js#work', label: 'work(name): print pid, sleep 0–200 ms', sample: 'range' },
-  {
-    target: '@examples/pool-demo.js#longTimeTask',
-    label: 'longTimeTask(name): sleep 0–3 s (seed 3)',
-    sample: 'range',
-  },
-  { target: '@examples/pool-tasks.js#fib', label: 'fib(n): CPU-bound', sample: 'range' },
-  { target: '@examples/pool-tasks.js#chatter', label: 'chatter(tag): print lines', sample: 'range' },
-  { target: '@examples/pool-tasks.js#fail', label: 'fail(message): throws', sample: 'range' },
-  { target: '@examples/pool-tasks.js#crash', label: 'crash(code): the worker exits', sample: 'range' },
+  { target: '@examples/pool-tasks.js#square', label: m.pool_builtin_square, sample: 'range' },
+  { target: '@examples/pool-tasks.js#work', label: m.pool_builtin_work, sample: 'range' },
+  { target: '@examples/pool-demo.js#longTimeTask', label: m.pool_builtin_long_time_task, sample: 'range' },
+  { target: '@examples/pool-tasks.js#fib', label: m.pool_builtin_fib, sample: 'range' },
+  { target: '@examples/pool-tasks.js#chatter', label: m.pool_builtin_chatter, sample: 'range' },
+  { target: '@examples/pool-tasks.js#fail', label: m.pool_builtin_fail, sample: 'range' },
+  { target: '@examples/pool-tasks.js#crash', label: m.pool_builtin_crash, sample: 'range' },
 ] as const;
 
 /** An argv as a shell command line (the inverse of splitArgv): arguments that need it are single-quoted. */
