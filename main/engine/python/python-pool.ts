@@ -33,6 +33,8 @@ export class PythonPool extends PoolBase {
   private readonly laneOf = new Map<number, Lane>();
   private readonly allLanes: Lane[] = [];
   private readonly byJob = new Map<string, Task>();
+  /** When the program called Pool.terminate(), or null. */
+  private terminatedAt: number | null = null;
 
   constructor(
     id: string,
@@ -75,12 +77,16 @@ export class PythonPool extends PoolBase {
     lane.endedAt = t;
     if (code !== null) lane.exit = code < 0 ? `stopped by signal ${-code}` : `exit code ${code}`;
     const running = this.tasks.find((task) => task.pid === pid && task.state === 'running');
-    if (running) {
+    if (running && this.terminatedAt !== null) {
+      running.endedAt = this.terminatedAt;
+      this.settle(running, 'cancelled');
+    } else if (running) {
       this.settle(running, 'failed', {
         code: 'worker-died',
         message: `Worker ${pid} exited (${lane.exit ?? 'exit status unknown'}) while running this task.`,
       });
     }
+    this.cancelWhenWorkersGone();
     this.markDirty();
     this.maybeFinish();
   }
@@ -191,17 +197,28 @@ export class PythonPool extends PoolBase {
     this.close();
   }
 
-  /** Pool.terminate(): Python drops the tasks that had not finished. */
+  /**
+   * Pool.terminate(): Python drops the tasks that had not finished. Which those are is known once
+   * every worker's stream has ended: each worker tells its tasks on its own connection, read apart
+   * from the program's, so a task finished before the terminate may be read after it (under load,
+   * all but 3 of 16 map chunks once showed as cancelled).
+   */
   terminated(t: number): void {
     if (this.state === 'terminated') return;
     this.state = 'terminated';
+    this.terminatedAt = t;
+    this.cancelWhenWorkersGone();
+    this.markDirty();
+  }
+
+  private cancelWhenWorkersGone(): void {
+    if (this.terminatedAt === null || this.allLanes.some((lane) => lane.endedAt === null)) return;
     for (const task of this.tasks) {
       if (!task.settled) {
-        task.endedAt = t;
+        task.endedAt = this.terminatedAt;
         this.settle(task, 'cancelled');
       }
     }
-    this.markDirty();
   }
 
   /** The program has ended: what never ran never will, and no worker is left. */
@@ -209,8 +226,8 @@ export class PythonPool extends PoolBase {
     for (const lane of this.allLanes) lane.endedAt ??= t;
     for (const task of this.tasks) {
       if (task.settled) continue;
-      task.endedAt = t;
-      if (task.state === 'running') {
+      task.endedAt = this.terminatedAt ?? t;
+      if (task.state === 'running' && this.terminatedAt === null) {
         this.settle(task, 'failed', {
           code: 'worker-died',
           message: 'The program ended while this task was running.',
