@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { method } from './define';
+import { decodeTaskColumns, taskColumnsEntry } from './recording-columns';
 
 /**
  * Recordings (`.fsrec`) as the API serves them, and the file format's checks, shared by the
@@ -7,8 +8,11 @@ import { method } from './define';
  * in the page): one set of rules for what is a recording this Forkscope can read.
  */
 export const recordingFormat = 'forkscope-recording';
-/** Raised only for a change old readers would misread; readers refuse newer versions. */
-export const recordingVersion = 1;
+/**
+ * Raised only for a change old readers would misread; readers refuse newer versions and read
+ * every older one. 2: task batches as `recording.taskColumns` (contract/recording-columns.ts).
+ */
+export const recordingVersion = 2;
 export const recordingExtension = '.fsrec';
 
 export const recordingInfo = z.object({
@@ -88,7 +92,7 @@ export function recordingHeaderProblem(name: string, line: string | undefined): 
  * or newer file is refused with `refuse(sentence)`), then one entry per line. `take` returns
  * false at a line torn by a cut: what came before it is all there is.
  */
-export function recordingLineReader<Entry extends { e: string }>(
+export function recordingLineReader<Entry extends { e: string; p: unknown }>(
   name: string,
   refuse: (sentence: string) => Error,
 ) {
@@ -106,6 +110,12 @@ export function recordingLineReader<Entry extends { e: string }>(
       entry = JSON.parse(line) as Entry;
     } catch {
       return false;
+    }
+    if (entry.e === taskColumnsEntry) {
+      // Read as the event it was made from: nothing past the reader knows the compact form.
+      const tasks = decodeTaskColumns(entry.p);
+      if (tasks === null) return false;
+      entry = { ...entry, e: 'pools.tasks', p: tasks } as Entry;
     }
     state.entries.push(entry);
     if (entry.e === 'recording.end') state.ended = true;

@@ -17,6 +17,11 @@ export type { RecordingHeader, RecordingLimits } from '../../contract/recordings
 
 /** The recorder's own entries; contract events are recorded under their own names. */
 export interface RecorderEntries {
+  /**
+   * A `pools.tasks` batch column by column (version 2; contract/recording-columns.ts): readers
+   * give it back as that event.
+   */
+  'recording.taskColumns': unknown;
   /** Every task of a pool as it stood when recording ended (events may have been coalesced). */
   'recording.tasks': { poolId: string; tasks: unknown[] };
   /** Every item of a queue with its lineage, and who its actors were. */

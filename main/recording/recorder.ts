@@ -1,7 +1,8 @@
 import { createWriteStream, openSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { constants as zlib, createGzip } from 'node:zlib';
-import type { EventPayload } from '../../contract';
+import type { EventPayload, TaskSummary } from '../../contract';
+import { encodeTaskColumns, taskColumnsEntry } from '../../contract/recording-columns';
 import type { Publish } from '../api/publisher';
 import type { Engine } from '../engine/engine';
 import { exclusiveCreateFlags, logFileMode } from '../engine/output/log-session';
@@ -37,6 +38,8 @@ export interface RecorderOptions {
 const batchBytes = 256 * 1024;
 const batchMs = 50;
 const syncFlushMs = 1000;
+const tasksPerEntry = 5000;
+const settledStates: ReadonlySet<string> = new Set(['done', 'failed', 'cancelled']);
 
 /**
  * Appends every event the host publishes to a recording file (format.ts), within a budget. It
@@ -59,6 +62,11 @@ export class Recorder {
   private truncated = false;
   private stopped = false;
   private batchTimer: NodeJS.Timeout | null = null;
+  /** Per pool, the newest summary of each changed task not yet written: fresh since the last sync flush, or held through it. */
+  private readonly heldTasks = new Map<
+    string,
+    { fresh: Map<number, TaskSummary>; older: Map<number, TaskSummary> }
+  >();
   private readonly syncTimer: NodeJS.Timeout;
   private unflushed = false;
 
@@ -96,6 +104,7 @@ export class Recorder {
     this.syncTimer = setInterval(() => {
       if (!this.unflushed || this.stopped) return;
       this.unflushed = false;
+      this.writeHeldTasks(false);
       this.writeBatch();
       this.gzip.flush(zlib.Z_SYNC_FLUSH);
     }, syncFlushMs);
@@ -108,8 +117,59 @@ export class Recorder {
       this.append(name, this.withinOutputLimit(payload as EventPayload<'runs.output'>));
       return;
     }
+    if (name === 'pools.tasks') {
+      this.holdTasks(payload as EventPayload<'pools.tasks'>);
+      return;
+    }
     this.append(name, payload);
   };
+
+  /**
+   * Task summaries wait for a sync flush, each task's newest only: a reader keeps a task's last
+   * summary, whose times say when it was queued, started and ended, so the states a task went
+   * through before it settled add nothing to a replay. A flush writes the settled tasks and those
+   * held through the flush before; the others wait one more. A task that settles within a
+   * second or two is written once, not once per state; one that runs longer is written at least
+   * every two seconds, so a crash still loses only the last two.
+   */
+  private holdTasks({ poolId, tasks }: EventPayload<'pools.tasks'>): void {
+    if (this.stopped) return;
+    let held = this.heldTasks.get(poolId);
+    if (!held) this.heldTasks.set(poolId, (held = { fresh: new Map(), older: new Map() }));
+    for (const task of tasks) {
+      if (held.older.has(task.id)) held.older.set(task.id, task);
+      else held.fresh.set(task.id, task);
+    }
+    this.unflushed = true;
+  }
+
+  /** Writes the held task summaries that are due (all of them when `all`). */
+  private writeHeldTasks(all: boolean): void {
+    for (const [poolId, held] of this.heldTasks) {
+      const due = [...held.older.values()];
+      const waiting = new Map<number, TaskSummary>();
+      for (const task of held.fresh.values()) {
+        if (all || settledStates.has(task.state)) due.push(task);
+        else waiting.set(task.id, task);
+      }
+      this.writeTasks(poolId, due);
+      if (waiting.size === 0) this.heldTasks.delete(poolId);
+      else {
+        this.heldTasks.set(poolId, { fresh: new Map(), older: waiting });
+        this.unflushed = true;
+      }
+    }
+  }
+
+  /** Task summaries column by column (contract/recording-columns.ts), 5,000 an entry. */
+  private writeTasks(poolId: string, tasks: TaskSummary[]): void {
+    for (let at = 0; at < tasks.length; at += tasksPerEntry) {
+      const part = tasks.slice(at, at + tasksPerEntry);
+      const columns = encodeTaskColumns(poolId, part);
+      if (columns !== null) this.appendJson(taskColumnsEntry, columns);
+      else this.append('pools.tasks', { poolId, tasks: part });
+    }
+  }
 
   /** Past the output limit an output event keeps its counts; its lines are counted as skipped. */
   private withinOutputLimit(event: EventPayload<'runs.output'>): EventPayload<'runs.output'> {
@@ -129,13 +189,22 @@ export class Recorder {
     };
   }
 
+  /** Whether an event comes too late (stopped, or past the budget: then it is counted as dropped). */
+  private refused(closing: boolean): boolean {
+    if (closing) return false;
+    if (this.stopped) return true;
+    if (this.truncated) this.droppedEvents++;
+    return this.truncated;
+  }
+
   private append(name: EntryName, payload: unknown, closing = false): void {
-    if (this.stopped && !closing) return;
-    if (this.truncated && !closing) {
-      this.droppedEvents++;
-      return;
-    }
-    const line = `{"t":${Date.now()},"e":${JSON.stringify(name)},"p":${JSON.stringify(payload)}}\n`;
+    if (!this.refused(closing)) this.appendJson(name, JSON.stringify(payload), closing);
+  }
+
+  /** `payload` is JSON already. */
+  private appendJson(name: EntryName, payload: string, closing = false): void {
+    if (this.refused(closing)) return;
+    const line = `{"t":${Date.now()},"e":${JSON.stringify(name)},"p":${payload}}\n`;
     if (!closing && this.bytes + line.length > this.limits.maxBytes) {
       this.truncated = true;
       this.droppedEvents++;
@@ -177,6 +246,7 @@ export class Recorder {
   async stop(extra: Pick<RecordingEnd, 'exitStatus'> = {}): Promise<RecordingEnd> {
     if (this.stopped) throw new Error('This recording is stopped already.');
     this.host.flush();
+    this.writeHeldTasks(true);
     this.stopped = true;
     this.unsubscribe();
     clearInterval(this.syncTimer);

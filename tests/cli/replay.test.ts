@@ -78,7 +78,7 @@ describe('replay of a recording', () => {
     );
     const newer = gzipSync(JSON.stringify({ format: 'forkscope-recording', version: 99 }) + '\n');
     await expect(readRecordingBytes('n.fsrec', new Uint8Array(newer))).rejects.toThrow(
-      'n.fsrec was written by a newer Forkscope (recording format version 99; this one reads up to 1). Update Forkscope to read it.',
+      'n.fsrec was written by a newer Forkscope (recording format version 99; this one reads up to 2). Update Forkscope to read it.',
     );
     await expect(readRecordingBytes('p.txt', new Uint8Array(Buffer.from('plain')))).rejects.toThrow(
       'not gzip-compressed',
