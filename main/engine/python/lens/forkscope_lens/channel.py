@@ -208,7 +208,7 @@ def emit_item(kind, queue, item):
         return
     with _lock:
         try:
-            if _full():
+            if _state["pending"] and _full():  # nothing waits unsent, mostly: no call then
                 return
             now = time.time()
             run = _state["items"]

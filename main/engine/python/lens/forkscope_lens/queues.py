@@ -87,6 +87,15 @@ def _would_block_on_put(queue):
         return False
 
 
+try:
+    from _multiprocessing import SemLock as _SemLock
+
+    # Queue(maxsize=0) stores this: such a queue is never full, and a put never asks.
+    _UNBOUNDED = _SemLock.SEM_VALUE_MAX
+except Exception:  # pragma: no cover - a build without semaphores has no Queue either
+    _UNBOUNDED = 0
+
+
 def _would_block_on_get(queue):
     """Nothing to read yet. One poll object per queue: Connection.poll builds a selector per call."""
     try:
@@ -147,7 +156,11 @@ def _patch_queues(module):
             inode = _reported(self)
             if inode is None:
                 return put(self, obj, *args, **kwargs)
-            if (args[0] if args else kwargs.get("block", True)) and _would_block_on_put(self):
+            if (
+                (args[0] if args else kwargs.get("block", True))
+                and getattr(self, "_maxsize", _UNBOUNDED) < _UNBOUNDED
+                and _would_block_on_put(self)
+            ):
                 result, inode, blocked = _timed(self, "put", True, put, self, obj, *args, **kwargs)
                 emit_waited_item("put", inode, preview(obj), blocked)
                 return result
