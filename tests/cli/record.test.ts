@@ -134,10 +134,10 @@ describe('forkscope record', () => {
       'is not a Forkscope recording',
     );
 
-    writeFileSync(join(dir, 'newer.fsrec'), gzipSync('{"format":"forkscope-recording","version":2}\n'));
+    writeFileSync(join(dir, 'newer.fsrec'), gzipSync('{"format":"forkscope-recording","version":3}\n'));
     const newer = await runCli(['report', 'newer.fsrec'], { cwd: dir });
     expect(newer.status).toBe(1);
-    expect(newer.stderr).toContain('written by a newer Forkscope (recording format version 2');
+    expect(newer.stderr).toContain('written by a newer Forkscope (recording format version 3');
 
     const unreadable = await runCli(['report', 'absent.fsrec'], { cwd: dir });
     expect(unreadable.stderr).toBe('forkscope: Cannot read absent.fsrec: no such file.\n');
