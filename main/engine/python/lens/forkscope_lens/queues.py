@@ -87,13 +87,10 @@ def _would_block_on_put(queue):
         return False
 
 
-try:
-    from _multiprocessing import SemLock as _SemLock
-
-    # Queue(maxsize=0) stores this: such a queue is never full, and a put never asks.
-    _UNBOUNDED = _SemLock.SEM_VALUE_MAX
-except Exception:  # pragma: no cover - a build without semaphores has no Queue either
-    _UNBOUNDED = 0
+# What Queue(maxsize=0) stores as its maxsize: such a queue is never full, and a put never asks.
+# Read from multiprocessing when it is imported (the lens imports nothing early); until then, or
+# if it cannot be read, every queue with a maxsize asks.
+_UNBOUNDED = float("inf")
 
 
 def _would_block_on_get(queue):
@@ -135,7 +132,11 @@ def _timed(queue, kind, waiting, call, *args, **kwargs):
 
 @patcher("multiprocessing.queues")
 def _patch_queues(module):
-    global _queue_types
+    global _queue_types, _UNBOUNDED
+    try:
+        _UNBOUNDED = module._multiprocessing.SemLock.SEM_VALUE_MAX
+    except Exception:
+        channel.count_error()
     _queue_types = tuple(t for t in (getattr(module, "Queue", None), getattr(module, "SimpleQueue", None)) if t)
 
     def make_constructor(init):
