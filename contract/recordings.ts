@@ -46,26 +46,28 @@ export const recordingMethods = {
   ),
 };
 
-/** Line 1 of a recording. */
-export interface RecordingHeader {
-  format: typeof recordingFormat;
-  version: number;
-  /** Epoch ms when recording began. */
-  createdAt: number;
-  /** The Forkscope version that wrote it. */
-  forkscope: string;
-  host: { pid: number; platform: string; hostname: string };
-  /** What `forkscope record` ran, or null for a session of the app or serve mode. */
-  command: string[] | null;
-  limits: RecordingLimits;
-}
-
-export interface RecordingLimits {
+const recordingLimits = z.object({
   /** Uncompressed bytes of entries past which events are no longer recorded (the closing entries still are). */
-  maxBytes: number;
+  maxBytes: z.number(),
   /** Bytes of output line text recorded; past it, output events keep their counts but no lines. */
-  maxOutputBytes: number;
-}
+  maxOutputBytes: z.number(),
+});
+export type RecordingLimits = z.infer<typeof recordingLimits>;
+
+/** Line 1 of a recording: a file is untrusted input, so it is checked whole before anything reads it. */
+const recordingHeader = z.looseObject({
+  format: z.literal(recordingFormat),
+  version: z.number().int(),
+  /** Epoch ms when recording began. */
+  createdAt: z.number().finite(),
+  /** The Forkscope version that wrote it. */
+  forkscope: z.string(),
+  host: z.looseObject({ pid: z.number().int(), platform: z.string(), hostname: z.string() }),
+  /** What `forkscope record` ran, or null for a session of the app or serve mode. */
+  command: z.array(z.string()).nullable(),
+  limits: recordingLimits,
+});
+export type RecordingHeader = z.infer<typeof recordingHeader>;
 
 /** Why a file is not a recording this Forkscope reads, in one sentence that names it. */
 export function recordingHeaderProblem(name: string, line: string | undefined): string | null {
@@ -83,6 +85,11 @@ export function recordingHeaderProblem(name: string, line: string | undefined): 
       `${name} was written by a newer Forkscope (recording format version ${String(header.version)}; ` +
       `this one reads up to ${recordingVersion}). Update Forkscope to read it.`
     );
+  }
+  const checked = recordingHeader.safeParse(header);
+  if (!checked.success) {
+    const issue = checked.error.issues[0]!;
+    return `${name} is a damaged recording: its header's ${issue.path.join('.') || 'content'} is wrong (${issue.message}).`;
   }
   return null;
 }

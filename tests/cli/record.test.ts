@@ -139,6 +139,15 @@ describe('forkscope record', () => {
     expect(newer.status).toBe(1);
     expect(newer.stderr).toContain('written by a newer Forkscope (recording format version 3');
 
+    // A header of this version with its fields missing: one clear line, not an internal error.
+    writeFileSync(join(dir, 'bare.fsrec'), gzipSync('{"format":"forkscope-recording","version":2}\n'));
+    const bare = await runCli(['report', 'bare.fsrec'], { cwd: dir });
+    expect(bare.status).toBe(1);
+    expect(bare.stderr).toMatch(
+      /^forkscope: bare\.fsrec is a damaged recording: its header's createdAt is wrong/,
+    );
+    expect(bare.stderr.trim().split('\n')).toHaveLength(1);
+
     const unreadable = await runCli(['report', 'absent.fsrec'], { cwd: dir });
     expect(unreadable.stderr).toBe('forkscope: Cannot read absent.fsrec: no such file.\n');
   });
