@@ -3,6 +3,7 @@ import { api, onConnectionOpen } from '../../api.svelte';
 import { m } from '../../i18n/messages';
 import { alerts } from '../../shell/alerts.svelte';
 import { navigation } from '../../shell/navigation.svelte';
+import { pools } from '../pools/pools.svelte';
 import { runs } from '../runs/runs.svelte';
 import { exampleText } from './example-text';
 
@@ -36,6 +37,8 @@ class ExamplesStore {
         await runs.ensure(first);
         navigation.showRun(first);
       } else {
+        // Its own pool is the one to show, whatever else was selected there before.
+        if (started.poolId) pools.select(started.poolId);
         navigation.section = example.view;
       }
     } finally {

@@ -94,7 +94,11 @@ class PoolsStore {
     this.#stale = !this.#listening;
     const list = await alerts.attempt(m.pools_load(), () => api.call('pools.list', {}));
     if (!list) return;
-    this.#loadedAt = Date.now();
+    // The page's first load draws the line: pools made after it are the ones to watch, however
+    // they arrive (an event, or a later load's snapshot that came before the event).
+    const firstLoad = this.#loadedAt === 0;
+    if (firstLoad) this.#loadedAt = Date.now();
+    const known = new Set(this.list.map((pool) => pool.id));
     // Events keep coming while the tasks load: what they bring is newer than this snapshot.
     const updatedMeanwhile: string[] = [];
     const noteUpdate = api.on('pools.updated', (record) => updatedMeanwhile.push(record.id));
@@ -104,6 +108,10 @@ class PoolsStore {
       noteUpdate();
     }
     this.list = this.#mergedWith(list, updatedMeanwhile);
+    const madeSince = firstLoad
+      ? undefined
+      : this.list.findLast((pool) => !known.has(pool.id) && pool.createdAt >= this.#loadedAt);
+    if (madeSince) this.select(madeSince.id);
     this.selectedId ??= this.list.at(-1)?.id ?? null;
     this.#bump();
   }
