@@ -95,6 +95,7 @@ export class Engine {
       baseDir: this.baseDir,
       runnerPath: join(options.childDir, 'process-runner.js'),
       onChildCall: (caller, method, params) => this.answerChild(caller, method, params),
+      queueConnectionsClosed: (pid) => this.queues.connectionsClosed(pid),
     };
     this.system = createSystemMonitor(this);
     this.python = new PythonLens(

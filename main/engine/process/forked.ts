@@ -13,9 +13,26 @@ export interface ForkContext {
   runnerPath: string;
   /** Answers a child's request (start a Process of its own, join one…): a result or `{code, message}`. */
   onChildCall(caller: Run, method: string, params: unknown): Promise<Answer>;
+  /** Settles when the process's queue connections are closed and read (what it put is in its queues). */
+  queueConnectionsClosed(pid: number): Promise<void>;
 }
 
+/** How long an exited process's queue connections may take to be read before its run ends anyway. */
+const queueDrainMs = 5000;
+
 const children = new WeakMap<Run, ChildProcess>();
+
+/** Resolves when `promise` settles or after `ms`, whichever comes first (the timer does not outlive it). */
+function settledWithin(promise: Promise<unknown>, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    const done = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    promise.then(done, done);
+  });
+}
 
 async function checkModule(path: string): Promise<void> {
   try {
@@ -87,7 +104,13 @@ function forkFor(
       outcome = { thrown: { name: typed.name, message: typed.message, stack: typed.stack } };
     }
   });
-  child.once('exit', (code, signal) => void run.leaderExited(code, signal, drained, () => outcome));
+  const pid = child.pid;
+  child.once('exit', (code, signal) => {
+    // As Python's Queue feeder flushes before a Process ends: its puts are in before its join returns.
+    void settledWithin(ctx.queueConnectionsClosed(pid), queueDrainMs).then(() =>
+      run.leaderExited(code, signal, drained, () => outcome),
+    );
+  });
   return child;
 }
 

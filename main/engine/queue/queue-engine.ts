@@ -64,6 +64,11 @@ export class QueueEngine extends EventEmitter<QueueEngineEvents> {
     super();
   }
 
+  /** Settles when process `pid` has no queue connection left open: everything it put is in. */
+  connectionsClosed(pid: number): Promise<void> {
+    return this.broker?.closedFor(pid) ?? Promise.resolve();
+  }
+
   private startBroker(): Promise<void> {
     this.broker ??= new QueueBroker({
       queueByRef: (ref) => this.byRef[ref],

@@ -70,6 +70,18 @@ export class QueueBroker {
     }));
   }
 
+  /**
+   * Settles once every connection of process `pid` is closed and read to its end, so what that
+   * process put before it exited is in its queues before anyone hears that it ended (a put made
+   * after a join must not overtake it). Connections still unnamed are awaited until they say who they are.
+   */
+  async closedFor(pid: number): Promise<void> {
+    const named = await Promise.all([...this.connections].map((connection) => connection.named));
+    await Promise.all(
+      [...this.connections].filter((_, index) => named[index] === pid).map((connection) => connection.closed),
+    );
+  }
+
   stop(): void {
     for (const connection of this.connections) connection.destroy();
     this.server.close();
@@ -154,6 +166,12 @@ class Connection implements Holder {
   private readonly refs = new Set<number>();
   private flushQueued = false;
   private gone = false;
+  private onNamed: (pid: number | null) => void = () => {};
+  private onClosed: () => void = () => {};
+  /** The pid the connection said it belongs to (null if it closed before saying so). */
+  readonly named = new Promise<number | null>((resolve) => (this.onNamed = resolve));
+  /** Closed, every byte it sent handled. */
+  readonly closed = new Promise<void>((resolve) => (this.onClosed = resolve));
 
   constructor(
     accepted: Socket,
@@ -176,6 +194,8 @@ class Connection implements Holder {
 
   private onClose(): void {
     this.gone = true;
+    this.onNamed(null);
+    this.onClosed();
     if (this.greeted) this.hooks.holderGone(this);
   }
 
@@ -226,6 +246,7 @@ class Connection implements Holder {
         return;
       }
       this.greeted = true;
+      this.onNamed(hello.pid);
       this.actor = this.hooks.actorForPid(hello.pid);
       const t = Date.now();
       for (const ref of hello.refs) {
