@@ -185,7 +185,13 @@ describe.each(helpers)('a command started by the %s spawn helper', (helper) => {
       expect(fds.filter((fd) => !allowed.has(fd))).toEqual([]);
       expect(readlinkSync(`/proc/${pid}/fd/0`)).toBe('/dev/null');
       expect(readlinkSync(`/proc/${pid}/fd/1`)).toMatch(/^socket:/);
-      const environ = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
+      // A vfork parent is released while the kernel still finishes the exec: the new image's
+      // environment is readable in /proc a moment later (empty until then).
+      const environ = await vi.waitFor(() => {
+        const entries = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
+        expect(entries.length).toBeGreaterThan(1);
+        return entries;
+      });
       expect(environ.filter((entry) => entry.startsWith('FORKSCOPE_RUN='))).toHaveLength(1);
       const info = engine.hostInfo().containment;
       if (info.mode === 'cgroup') {
