@@ -1,10 +1,10 @@
-import { findRedisServer, startAgent, startRedis, type TestAgent, type TestRedis } from '../support/fleet';
+import { redisMissing, startAgent, startRedis, type TestAgent, type TestRedis } from '../support/fleet';
 import { join } from 'node:path';
 import { fixturesDir } from '../support/engine';
 import { expect, test } from './fixtures';
 
-const redisServer = findRedisServer();
-test.skip('missing' in redisServer, 'missing' in redisServer ? redisServer.missing : '');
+const missing = redisMissing();
+test.skip(missing !== null, missing ?? '');
 
 let redis: TestRedis | null = null;
 let agent: TestAgent | null = null;

@@ -1,9 +1,9 @@
 import type { Page } from '@playwright/test';
-import { findRedisServer, startAgent, startRedis, type TestAgent, type TestRedis } from '../support/fleet';
+import { redisMissing, startAgent, startRedis, type TestAgent, type TestRedis } from '../support/fleet';
 import { connectClient, expect, test } from './fixtures';
 
-const redisServer = findRedisServer();
-test.skip('missing' in redisServer, 'missing' in redisServer ? redisServer.missing : '');
+const missing = redisMissing();
+test.skip(missing !== null, missing ?? '');
 
 let redis: TestRedis | null = null;
 const agents: TestAgent[] = [];

@@ -8,10 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDistributedPool, type DistributedPool } from '../../main/engine/fleet';
 import { poolsOf } from '../../main/engine/pool';
 import { createTestEngine, fixturesDir } from '../support/engine';
-import { findRedisServer, startAgent, startRedis, type TestAgent, type TestRedis } from '../support/fleet';
+import { redisMissing, startAgent, startRedis, type TestAgent, type TestRedis } from '../support/fleet';
 
-const redisServer = findRedisServer();
-const skipReason = 'missing' in redisServer ? redisServer.missing : null;
+const skipReason = redisMissing();
 const targets = join(fixturesDir, 'targets.js');
 
 describe.skipIf(skipReason !== null)(

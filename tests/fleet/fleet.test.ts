@@ -9,10 +9,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDistributedPool, type DistributedPool } from '../../main/engine/fleet';
 import { jobLog, poolsOf } from '../../main/engine/pool';
 import { createTestEngine, eventually } from '../support/engine';
-import { findRedisServer, startAgent, startRedis, type TestAgent, type TestRedis } from '../support/fleet';
+import { redisMissing, startAgent, startRedis, type TestAgent, type TestRedis } from '../support/fleet';
 
-const redisServer = findRedisServer();
-const skipReason = 'missing' in redisServer ? redisServer.missing : null;
+const skipReason = redisMissing();
 
 describe.skipIf(skipReason !== null)(
   `distributed pools on BullMQ${skipReason ? ` (skipped: ${skipReason})` : ''}`,

@@ -22,6 +22,12 @@ export function findRedisServer(): { path: string } | { missing: string } {
   };
 }
 
+/** Why the distributed-pool tests cannot run here (no redis-server), or null: the reason a skip says. */
+export function redisMissing(): string | null {
+  const found = findRedisServer();
+  return 'missing' in found ? found.missing : null;
+}
+
 async function freePort(): Promise<number> {
   return new Promise((done, fail) => {
     const server = createServer();
