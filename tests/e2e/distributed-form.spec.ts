@@ -1,7 +1,7 @@
 import { redisMissing, startAgent, startRedis, type TestAgent, type TestRedis } from '../support/fleet';
 import { join } from 'node:path';
 import { fixturesDir } from '../support/engine';
-import { expect, test } from './fixtures';
+import { expect, test, terminateDistributedPools } from './fixtures';
 
 const missing = redisMissing();
 test.skip(missing !== null, missing ?? '');
@@ -12,7 +12,8 @@ test.beforeAll(async () => {
   redis = await startRedis();
   agent = await startAgent({ redis: redis.url, name: 'form-agent', concurrency: 2, queue: 'form' });
 });
-test.afterAll(async () => {
+test.afterAll(async ({ serve }) => {
+  await terminateDistributedPools(serve);
   await agent?.stop(3000).catch(() => {});
   await redis?.stop();
 });

@@ -37,4 +37,19 @@ export function childrenKilledAfterEach(): ChildProcess[] {
   return started;
 }
 
+/** Terminates this file's distributed pools before their agents stop (their health would keep updating them). */
+export async function terminateDistributedPools(serve: ServeProcess): Promise<void> {
+  const { client, close } = await connectClient(serve);
+  try {
+    const pools = await client.call('pools.list', {});
+    for (const pool of pools) {
+      if (pool.kind === 'distributed' && pool.state !== 'terminated' && pool.state !== 'done') {
+        await client.call('pools.terminate', { id: pool.id });
+      }
+    }
+  } finally {
+    close();
+  }
+}
+
 export { expect, connectClient };

@@ -1,13 +1,14 @@
 import type { Page } from '@playwright/test';
 import { redisMissing, startAgent, startRedis, type TestAgent, type TestRedis } from '../support/fleet';
-import { connectClient, expect, test } from './fixtures';
+import { connectClient, expect, test, terminateDistributedPools } from './fixtures';
 
 const missing = redisMissing();
 test.skip(missing !== null, missing ?? '');
 
 let redis: TestRedis | null = null;
 const agents: TestAgent[] = [];
-test.afterAll(async () => {
+test.afterAll(async ({ serve }) => {
+  await terminateDistributedPools(serve);
   await Promise.all(agents.splice(0).map((agent) => agent.stop(3000).catch(() => {})));
   await redis?.stop();
 });

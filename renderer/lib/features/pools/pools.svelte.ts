@@ -81,8 +81,9 @@ class PoolsStore {
     const index = this.list.findIndex((pool) => pool.id === record.id);
     if (index === -1) {
       this.list = [...this.list, record];
-      // A pool made after the page loaded (by the form, an example, a test) is the one to watch.
-      if (record.createdAt >= this.#loadedAt) this.select(record.id);
+      // A pool made after the page loaded (by the form, an example, a test) is the one to watch;
+      // before the first load, an event is only news about an older pool (an agent's heartbeat).
+      if (this.#loadedAt > 0 && record.createdAt >= this.#loadedAt) this.select(record.id);
     } else {
       const next = this.list.slice();
       next[index] = record;
