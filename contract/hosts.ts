@@ -42,7 +42,32 @@ export const hostRecord = z.object({
 });
 export type HostRecord = z.infer<typeof hostRecord>;
 
-const serveUrl = z
+/**
+ * What went wrong with the remembered hosts: the file could not be read, was damaged (not JSON of
+ * its shape; moved aside to `movedTo` when it could be), or the last change could not be saved.
+ * The list starts empty (or stays as it is) rather than failing.
+ */
+export const hostsMemoryProblem = z.object({
+  kind: z.enum(['unreadable', 'damaged', 'unwritable']),
+  file: z.string(),
+  /** In English, for details: `EACCES`, `hosts.0.url: …`, `Unexpected token…`. */
+  detail: z.string(),
+  movedTo: z.string().nullable(),
+});
+export type HostsMemoryProblem = z.infer<typeof hostsMemoryProblem>;
+
+/** Where the added hosts are remembered across restarts, and how their tokens are kept. */
+export const hostsMemory = z.object({
+  /** null: not remembered (a Forkscope started without a place for it, e.g. a test's own host). */
+  file: z.string().nullable(),
+  /** `safeStorage`: sealed with the OS keychain's key (desktop app); `file`: in the file, readable by its owner only. */
+  tokens: z.enum(['safeStorage', 'file']).nullable(),
+  problem: hostsMemoryProblem.nullable(),
+});
+export type HostsMemory = z.infer<typeof hostsMemory>;
+
+/** A serve-mode address without credentials (hosts.add, and the hosts this Forkscope remembers). */
+export const serveUrl = z
   .string()
   .max(2048)
   .refine((text) => {
@@ -70,7 +95,7 @@ export const hostMethods = {
     z.array(hostRecord),
   ),
   'hosts.add': method(
-    'Connect to another host’s serve mode by its address and token (kept in memory only, never sent back).',
+    'Connect to another host’s serve mode by its address and token, and remember it (the token is never sent back).',
     z.object({
       url: serveUrl,
       token: z.string().min(1).max(512),
@@ -83,8 +108,13 @@ export const hostMethods = {
     }),
     hostRecord,
   ),
+  'hosts.memory': method(
+    'Where the added hosts are remembered, how their tokens are kept, and what went wrong with the file if anything.',
+    z.object({}).default({}),
+    hostsMemory,
+  ),
   'hosts.remove': method(
-    'Disconnect from a host and forget it and its token.',
+    'Disconnect from a host and forget it and its token, here and in the remembered hosts.',
     z.object({ id: hostId }),
     z.null(),
   ),

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 export function appPaths(entryUrl: string, logRootOverride?: string) {
   const appRoot = resolve(dirname(fileURLToPath(entryUrl)), '..', '..');
   const stateHome = process.env.XDG_STATE_HOME ?? join(homedir(), '.local', 'state');
+  const logRoot = resolve(logRootOverride ?? join(stateHome, 'forkscope', 'logs'));
   return {
     appRoot,
     rendererDir: join(appRoot, 'out', 'renderer'),
@@ -14,6 +15,11 @@ export function appPaths(entryUrl: string, logRootOverride?: string) {
      * Where the session folders of logs go (`--log-dir` too): every start makes a new folder in it
      * (`openLogSession`), so a reused folder never has a previous session's logs overwritten.
      */
-    logRoot: resolve(logRootOverride ?? join(stateHome, 'forkscope', 'logs')),
+    logRoot,
+    /**
+     * The hosts added (main/hosts), remembered beside the session folders: a `--log-dir` (or
+     * FORKSCOPE_LOG_DIR) is a separate Forkscope with its own hosts, as it has its own sessions.
+     */
+    hostsFile: join(logRoot, 'hosts.json'),
   };
 }

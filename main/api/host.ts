@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { createDispatcher } from '../../contract/dispatcher';
 import { Engine, type EngineOptions } from '../engine/engine';
-import { RemoteHosts } from '../hosts/remote-hosts';
+import { RemoteHosts, type HostsMemoryOptions } from '../hosts/remote-hosts';
 import { RecordingLibrary } from '../recording/library';
 import { createHandlers } from './handlers';
 import { startPublisher, type Publish } from './publisher';
@@ -15,6 +15,8 @@ export interface HostOptions extends Omit<EngineOptions, 'childDir'> {
   appRoot: string;
   /** Recording files given on the command line (`forkscope open FILE`), served beside the sessions'. */
   openRecordings?: string[];
+  /** Where the hosts added are remembered across restarts; without it they are forgotten at exit. */
+  hostsMemory?: HostsMemoryOptions;
 }
 
 /**
@@ -33,7 +35,7 @@ export function createHost(options: HostOptions) {
     for (const publish of subscribers) publish(name, payload);
   };
   // Other hosts' serve mode, connected to on request (hosts.add); nothing listens on the network for them.
-  const hosts = new RemoteHosts(broadcast);
+  const hosts = new RemoteHosts(broadcast, options.hostsMemory);
   const dispatcher = createDispatcher(createHandlers(engine, exampleDirs, recordings, hosts), {
     onInternalError: (method, error) => console.error(`[forkscope] ${method} failed:`, error),
   });

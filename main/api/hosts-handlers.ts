@@ -8,6 +8,7 @@ export function createHostsHandlers(hosts: RemoteHosts): Pick<Handlers, HostsMet
   return {
     'hosts.list': () => hosts.list(),
     'hosts.add': (input) => hosts.add(input),
+    'hosts.memory': () => hosts.memoryInfo(),
     'hosts.remove': ({ id }) => hosts.remove(id),
     'hosts.call': ({ host, method, params }) => hosts.call(host, method, params),
     'hosts.subscribe': ({ host, names }, context) => hosts.subscribe(host, names, context),

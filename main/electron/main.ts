@@ -1,5 +1,5 @@
 /** The desktop app: Electron's main process hosts the engine and serves the API over IPC. */
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { app, BrowserWindow, dialog } from 'electron';
 import { createHost } from '../api/host';
 import { appPaths } from '../app-paths';
@@ -7,6 +7,7 @@ import { readLogSettings, type LogSettings } from '../engine/output/log-budget';
 import { LogFolderError, openLogSession, pruneLogSessions } from '../engine/output/log-session';
 import { recordSession } from '../recording/session';
 import { serveIpc } from './ipc-transport';
+import { safeStorageSealer } from './token-sealer';
 import { createMainWindow, lockDownSession } from './window';
 
 const paths = appPaths(import.meta.url, process.env.FORKSCOPE_LOG_DIR);
@@ -43,6 +44,8 @@ function start() {
       logDir,
       logBudgetBytes: settings.budgetBytes,
       logPolicy: settings.policy,
+      // Beside the session folders (the log root, also one picked in the dialog above).
+      hostsMemory: { file: join(dirname(logDir), 'hosts.json'), sealer: safeStorageSealer() },
     });
     host.killEverythingOnCrash();
     const recorder = recordSession(host, logDir, app.getVersion());

@@ -1,9 +1,23 @@
 import { randomBytes } from 'node:crypto';
 import type { CallContext } from '../../contract/dispatcher';
 import { ForkscopeError } from '../../contract/errors';
-import type { HostRecord } from '../../contract/hosts';
+import type { HostRecord, HostsMemory, HostsMemoryProblem } from '../../contract/hosts';
 import { events, isMethodName, methods, type EventName, type EventPayload } from '../../contract/index';
+import {
+  describeHostsProblem,
+  readHostsFile,
+  writeHostsFile,
+  type RememberedHost,
+  type StoredToken,
+} from './hosts-file';
 import { RemoteHost } from './remote-host';
+import type { TokenSealer } from './token-sealer';
+
+/** Where the added hosts are remembered (a file in the log root), and the desktop app's token sealer. */
+export interface HostsMemoryOptions {
+  file: string;
+  sealer?: TokenSealer | undefined;
+}
 
 /** What the hosts publish: the host's broadcast (main/api/host.ts). */
 export type PublishHostEvent = <E extends Extract<EventName, `hosts.${string}`>>(
@@ -30,6 +44,9 @@ function eventNameOf(name: string): EventName {
  * Events: a host's event is listened to on its connection while some local connection asked for
  * it (hosts.subscribe), counted per connection and dropped when that connection goes; each one is
  * published once as `hosts.event`, to the connections subscribed to `hosts.event`.
+ *
+ * With a memory, every host added is remembered (and forgotten when removed), and the hosts
+ * remembered are added again at start: they connect as if just added.
  */
 export class RemoteHosts {
   readonly #hosts = new Map<string, RemoteHost>();
@@ -38,7 +55,35 @@ export class RemoteHosts {
   /** Per asking connection, the relays it holds: dropped together when it goes. */
   readonly #asked = new Map<AbortSignal, Set<string>>();
 
-  constructor(private readonly publish: PublishHostEvent) {}
+  /** Each host as it is remembered: its token as stored (sealed or not), written back unchanged. */
+  readonly #remembered = new Map<string, RememberedHost>();
+  #problem: HostsMemoryProblem | null = null;
+
+  constructor(
+    private readonly publish: PublishHostEvent,
+    private readonly memory?: HostsMemoryOptions,
+  ) {
+    if (!memory) return;
+    const { hosts, problem } = readHostsFile(memory.file);
+    this.#problem = problem;
+    if (problem) console.error(`forkscope: ${describeHostsProblem(problem)}.`);
+    for (const host of hosts) {
+      // A token sealed by a key not here (another user, or read by serve mode) is sent empty: the
+      // host says "refused: wrong token", which adding it again with its token fixes.
+      const token =
+        host.token.kind === 'file' ? host.token.token : (memory.sealer?.open(host.token.sealed) ?? '');
+      this.#open(host.id, host.name, new URL(host.url), host.via, token);
+      this.#remembered.set(host.id, host);
+    }
+  }
+
+  memoryInfo(): HostsMemory {
+    return {
+      file: this.memory?.file ?? null,
+      tokens: this.memory ? (this.memory.sealer ? 'safeStorage' : 'file') : null,
+      problem: this.#problem,
+    };
+  }
 
   list(): HostRecord[] {
     return [...this.#hosts.values()].map((host) => host.record());
@@ -55,10 +100,9 @@ export class RemoteHosts {
     const same = [...this.#hosts.values()].find((host) => host.url.origin === url.origin && host.via === via);
     if (same) throw new ForkscopeError('refused', `${url.origin} is already added as "${same.name}".`);
     const id = `h${randomBytes(6).toString('hex')}`;
-    const host = new RemoteHost(id, input.name ?? url.host, url, via, input.token, (record) =>
-      this.publish('hosts.updated', record),
-    );
-    this.#hosts.set(id, host);
+    const host = this.#open(id, input.name ?? url.host, url, via, input.token);
+    this.#remembered.set(id, { id, name: host.name, url: url.origin, via, token: this.#store(input.token) });
+    this.#save();
     const record = host.record();
     this.publish('hosts.updated', record);
     return record;
@@ -73,6 +117,7 @@ export class RemoteHosts {
     }
     host.close();
     this.#hosts.delete(id);
+    if (this.#remembered.delete(id)) this.#save();
     this.publish('hosts.removed', { id });
     return null;
   }
@@ -129,6 +174,31 @@ export class RemoteHosts {
     this.#asked.clear();
     for (const host of this.#hosts.values()) host.close();
     this.#hosts.clear();
+  }
+
+  #open(id: string, name: string, url: URL, via: number | null, token: string): RemoteHost {
+    const host = new RemoteHost(id, name, url, via, token, (record) => this.publish('hosts.updated', record));
+    this.#hosts.set(id, host);
+    return host;
+  }
+
+  #store(token: string): StoredToken {
+    const sealer = this.memory?.sealer;
+    return sealer ? { kind: 'safeStorage', sealed: sealer.seal(token) } : { kind: 'file', token };
+  }
+
+  /** A failed save keeps the host for this session, says so once, and is tried again at the next change. */
+  #save() {
+    if (!this.memory) return;
+    try {
+      writeHostsFile(this.memory.file, [...this.#remembered.values()]);
+      if (this.#problem?.kind === 'unwritable') this.#problem = null;
+    } catch (error) {
+      const detail = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+      const told = this.#problem?.kind === 'unwritable';
+      this.#problem = { kind: 'unwritable', file: this.memory.file, detail, movedTo: null };
+      if (!told) console.error(`forkscope: ${describeHostsProblem(this.#problem)}.`);
+    }
   }
 
   #askedBy(signal: AbortSignal): Set<string> {

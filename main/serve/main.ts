@@ -96,6 +96,7 @@ async function main() {
     logBudgetBytes: settings.budgetBytes,
     logPolicy: settings.policy,
     openRecordings: values.open,
+    hostsMemory: { file: paths.hostsFile },
   });
   host.killEverythingOnCrash();
   const recorder = recordSession(host, logDir);
