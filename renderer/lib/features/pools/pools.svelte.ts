@@ -11,6 +11,7 @@ import { untrack } from 'svelte';
 import { alerts } from '../../shell/alerts.svelte';
 import { navigation } from '../../shell/navigation.svelte';
 import { oncePerFrame } from '../../components/once-per-frame';
+import { mergeSnapshot } from '../../components/snapshot-merge';
 
 /**
  * Every pool and its tasks. Task summaries live in plain arrays indexed by task id (10,000 of
@@ -93,12 +94,13 @@ class PoolsStore {
 
   async load(): Promise<void> {
     this.#stale = !this.#listening;
+    const requestedAt = Date.now();
     const list = await alerts.attempt(m.pools_load(), () => api.call('pools.list', {}));
     if (!list) return;
-    // The page's first load draws the line: pools made after it are the ones to watch, however
-    // they arrive (an event, or a later load's snapshot that came before the event).
+    // The page's first load draws the line (when it was asked for): pools made after it are the
+    // ones to watch, however they arrive (an event, or a later load's snapshot before the event).
     const firstLoad = this.#loadedAt === 0;
-    if (firstLoad) this.#loadedAt = Date.now();
+    if (firstLoad) this.#loadedAt = requestedAt;
     const known = new Set(this.list.map((pool) => pool.id));
     // Events keep coming while the tasks load: what they bring is newer than this snapshot.
     const updatedMeanwhile: string[] = [];
@@ -108,24 +110,13 @@ class PoolsStore {
     } finally {
       noteUpdate();
     }
-    this.list = this.#mergedWith(list, updatedMeanwhile);
+    this.list = mergeSnapshot(list, this.list, updatedMeanwhile);
     const madeSince = firstLoad
       ? undefined
       : this.list.findLast((pool) => !known.has(pool.id) && pool.createdAt >= this.#loadedAt);
     if (madeSince) this.select(madeSince.id);
     this.selectedId ??= this.list.at(-1)?.id ?? null;
     this.#bump();
-  }
-
-  /** The snapshot, with the records events brought since it was taken (a pool made meanwhile too). */
-  #mergedWith(snapshot: PoolRecord[], updatedMeanwhile: readonly string[]): PoolRecord[] {
-    const current = new Map(this.list.map((pool) => [pool.id, pool]));
-    const merged = snapshot.map((pool) =>
-      updatedMeanwhile.includes(pool.id) ? (current.get(pool.id) ?? pool) : pool,
-    );
-    const inSnapshot = new Set(snapshot.map((pool) => pool.id));
-    for (const pool of this.list) if (!inSnapshot.has(pool.id)) merged.push(pool);
-    return merged;
   }
 
   async #loadTasks(poolId: string): Promise<void> {

@@ -14,6 +14,7 @@ import { untrack } from 'svelte';
 import { alerts } from '../../shell/alerts.svelte';
 import { navigation } from '../../shell/navigation.svelte';
 import { oncePerFrame } from '../../components/once-per-frame';
+import { mergeSnapshot } from '../../components/snapshot-merge';
 
 const keepMarks = 5000;
 const keepDepth = 4000;
@@ -106,7 +107,9 @@ class QueuesStore {
     if (index === -1) {
       this.list = [...this.list, info];
       // A queue made after the page loaded (an example, the form) is the one to watch.
-      if (info.createdAt >= this.#loadedAt || this.selectedId === null) void this.select(info.id);
+      // Before the first load, an event is only news about an older queue.
+      const madeSinceLoad = this.#loadedAt > 0 && info.createdAt >= this.#loadedAt;
+      if (madeSinceLoad || this.selectedId === null) void this.select(info.id);
     } else {
       const next = this.list.slice();
       next[index] = info;
@@ -115,18 +118,30 @@ class QueuesStore {
   }
 
   async load(): Promise<void> {
+    // Events keep coming while the snapshot and the histories load: what they bring is newer.
+    const updatedMeanwhile: string[] = [];
+    const noteUpdate = api.on('queues.updated', (info) => updatedMeanwhile.push(info.id));
+    try {
+      await this.#loadSnapshot(updatedMeanwhile);
+    } finally {
+      noteUpdate();
+    }
+  }
+
+  async #loadSnapshot(updatedMeanwhile: readonly string[]): Promise<void> {
+    const requestedAt = Date.now();
     const [list, runs, graph] = await Promise.all([
       alerts.attempt(m.queues_load(), () => api.call('queues.list', {})),
       alerts.attempt(m.queues_load_runs(), () => api.call('runs.list', {})),
       alerts.attempt(m.queues_load_graph(), () => api.call('queues.waitGraph', {})),
     ]);
     if (!list) return;
-    this.#loadedAt = Date.now();
+    this.#loadedAt = requestedAt;
     this.runs = Object.fromEntries((runs ?? []).map((run) => [run.id, run]));
     if (graph) this.graph = graph;
     for (const queue of list) await this.#loadHistory(queue.id);
-    this.list = list;
-    if (this.selectedId === null && list.length > 0) await this.select(list.at(-1)!.id);
+    this.list = mergeSnapshot(list, this.list, updatedMeanwhile);
+    if (this.selectedId === null && this.list.length > 0) await this.select(this.list.at(-1)!.id);
     this.#bump();
   }
 
