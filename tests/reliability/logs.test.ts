@@ -136,12 +136,38 @@ describe('log files and folders (item 7)', () => {
   it('writes log files 0600 in a 0700 folder', async () => {
     const logDir = join(mkdtempSync(join(tmpdir(), 'forkscope-test-modes-')), 'session');
     const engine = engineIn(logDir);
-    const run = await engine.launch({ program: 'echo', args: ['private'], shell: false, closeStdin: true });
+    const run = await engine.launch({
+      program: 'sh',
+      args: ['-c', 'echo private; echo secret >&2'],
+      shell: false,
+      closeStdin: true,
+    });
     const ended = await engine.join(run.id, 10_000);
     expect(statSync(logDir).mode & 0o777).toBe(0o700);
     expect(statSync(ended.output.stdout.logPath).mode & 0o777).toBe(0o600);
     expect(statSync(ended.output.stderr.logPath).mode & 0o777).toBe(0o600);
     expect(readFileSync(ended.output.stdout.logPath, 'utf8')).toBe('private\n');
+    expect(readFileSync(ended.output.stderr.logPath, 'utf8')).toBe('secret\n');
+  });
+
+  it('creates a stream’s log with its first byte: a silent stream has none, its path still reported', async () => {
+    const logDir = mkdtempSync(join(tmpdir(), 'forkscope-test-lazy-'));
+    const engine = engineIn(logDir);
+    // Quiet at first, then stderr only: the log is made late and still gets every byte.
+    const run = await engine.launch({
+      program: 'sh',
+      args: ['-c', 'sleep 0.3; echo late >&2'],
+      shell: false,
+      closeStdin: true,
+    });
+    const ended = await engine.join(run.id, 10_000);
+    const { stdout, stderr } = ended.output;
+    expect(stdout.logPath).toBe(join(logDir, `${run.id}.stdout.log`));
+    expect(() => statSync(stdout.logPath)).toThrow(/ENOENT/);
+    expect(stdout).toMatchObject({ bytes: 0, logged: 0, logIncomplete: null });
+    expect(readFileSync(stderr.logPath, 'utf8')).toBe('late\n');
+    expect(stderr).toMatchObject({ bytes: 5, logged: 5, logIncomplete: null });
+    expect(statSync(stderr.logPath).mode & 0o777).toBe(0o600);
   });
 
   it('never reuses an existing session folder: a link planted at its name is passed over', () => {
