@@ -159,6 +159,35 @@ for (const mode of modes) {
       expect(survivors(duration)).toEqual([]);
     });
 
+    it.skipIf(mode.name !== 'cgroup')(
+      'an ended run’s empty cgroup is reused by the next run, which it contains as a new one',
+      async () => {
+        const engine = engineInMode();
+        const first = await engine.launch({ program: 'true', args: [], shell: false, closeStdin: true });
+        const firstCgroup = engine.run(first.id).slot.cgroup;
+        expect(firstCgroup).not.toBeNull();
+        await engine.join(first.id, 10_000);
+        const duration = token();
+        const second = await engine.launch({
+          program: 'sh',
+          args: ['-c', `setsid sleep ${duration} & wait`],
+          shell: false,
+          closeStdin: true,
+        });
+        expect(engine.run(second.id).slot.cgroup).toBe(firstCgroup);
+        await eventually(() => survivors(duration).length >= 2, 10_000, 'sh and its setsid sleep');
+        // The sleep left the run's session and group, not its (reused) cgroup.
+        for (const pid of survivors(duration)) {
+          const own = readFileSync(`/proc/${pid}/cgroup`, 'utf8').trim().split('::')[1];
+          expect(firstCgroup!.endsWith(own!)).toBe(true);
+        }
+        const ended = await engine.kill(second.id);
+        expect(ended.endedAt).not.toBeNull();
+        expect(survivors(duration)).toEqual([]);
+        expect(readFileSync(join(firstCgroup!, 'cgroup.events'), 'utf8')).toMatch(/^populated 0$/m);
+      },
+    );
+
     it('a run with no leftover ends as before, with its exit code', async () => {
       const engine = engineInMode();
       const run = await engine.launch({
