@@ -1,5 +1,4 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { createServer, connect, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,6 +6,7 @@ import type { ForkscopeClient } from '../../contract/client';
 import type { HostRecord } from '../../contract';
 import { eventually } from '../support/engine';
 import { connectClient, startServe, type ServeProcess } from '../support/serve';
+import { startTcpForwarder } from '../support/tcp-forwarder';
 
 /** Serve mode on this log root (the later --log-dir wins over startServe's own temporary one). */
 const serveOn = (logRoot: string) => startServe(['--log-dir', logRoot]);
@@ -30,7 +30,7 @@ describe('the hosts added are remembered across a restart of serve mode', () => 
   const logRoot = mkdtempSync(join(tmpdir(), 'forkscope-hosts-root-'));
   const hostsFile = join(logRoot, 'hosts.json');
   let b: ServeProcess;
-  let tunnel: Server;
+  let tunnel: Awaited<ReturnType<typeof startTcpForwarder>>;
   let tunnelPort: number;
   const started: ServeProcess[] = [];
   const start = async () => {
@@ -41,15 +41,9 @@ describe('the hosts added are remembered across a restart of serve mode', () => 
 
   beforeAll(async () => {
     b = await startServe();
-    // A TCP forwarder stands for `ssh -L PORT:127.0.0.1:B server`: a host remembered with its `via`.
-    tunnel = createServer((socket) => {
-      const upstream = connect(b.port, '127.0.0.1');
-      socket.pipe(upstream).pipe(socket);
-      socket.on('error', () => upstream.destroy());
-      upstream.on('error', () => socket.destroy());
-    });
-    await new Promise<void>((resolve) => tunnel.listen(0, '127.0.0.1', resolve));
-    tunnelPort = (tunnel.address() as { port: number }).port;
+    // A host remembered with its `via`: reached through this tunnel.
+    tunnel = await startTcpForwarder(b.port);
+    tunnelPort = tunnel.port;
   });
   afterAll(async () => {
     await Promise.all([b?.stop(), ...started.map((serve) => serve.stop())]);

@@ -1,5 +1,4 @@
 import { mkdtempSync } from 'node:fs';
-import { createServer as createTcpServer, connect as tcpConnect, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,6 +9,7 @@ import { readRecording } from '../../main/recording/reader';
 import { startServer, type RunningServer } from '../../main/serve/server';
 import { eventually, projectRoot } from '../support/engine';
 import { connectClient, startServe, type ServeProcess } from '../support/serve';
+import { startTcpForwarder } from '../support/tcp-forwarder';
 
 /** A serve-mode address as a person would paste it, without the token. */
 const addressOf = (serve: { port: number }) => `http://127.0.0.1:${serve.port}`;
@@ -144,15 +144,9 @@ describe('several hosts in one window: one serve mode connected to another by UR
   });
 
   it('through a tunnel on another local port: refused by the Host check, accepted when told the tunnel (via)', async () => {
-    // A TCP forwarder on another port stands for `ssh -L OTHER:127.0.0.1:PORT`.
-    const tunnel: Server = createTcpServer((socket) => {
-      const upstream = tcpConnect(b.port, '127.0.0.1');
-      socket.pipe(upstream).pipe(socket);
-      socket.on('error', () => upstream.destroy());
-      upstream.on('error', () => socket.destroy());
-    });
-    await new Promise<void>((resolve) => tunnel.listen(0, '127.0.0.1', resolve));
-    const port = (tunnel.address() as { port: number }).port;
+    // On another port, as `ssh -L OTHER:127.0.0.1:PORT`.
+    const tunnel = await startTcpForwarder(b.port);
+    const port = tunnel.port;
     const host = await client.call('hosts.add', { url: `http://127.0.0.1:${port}`, token: b.token });
     const refused = await eventually(async () => {
       const record = await stateOf(client, host.id);

@@ -1,26 +1,13 @@
-import { createServer, connect } from 'node:net';
-import type { Page } from '@playwright/test';
 import type { RunRecord } from '../../contract';
 import { startServe, type ServeProcess } from '../support/serve';
+import { startTcpForwarder } from '../support/tcp-forwarder';
 import { connectClient, expect, test } from './fixtures';
+import { addHost, showSection as section } from './hosts-ui';
 
 /** A second serve mode stands for another host (through a tunnel it would be a loopback address too). */
 let other: ServeProcess;
 test.beforeAll(async () => (other = await startServe()));
 test.afterAll(async () => other?.stop());
-
-const section = (page: Page, name: 'Runs' | 'System') =>
-  page.getByRole('navigation', { name: 'Sections' }).getByRole('button', { name }).click();
-
-async function addHost(page: Page, address: string, name: string, via?: number) {
-  await page.getByRole('button', { name: 'Add a host…' }).first().click();
-  const form = page.getByRole('form', { name: 'Add host' });
-  await form.getByLabel('Address').fill(address);
-  await form.getByLabel('Name').fill(name);
-  if (via) await form.getByLabel('Through local port').fill(String(via));
-  await form.getByRole('button', { name: 'Add host' }).click();
-  await expect(form).toBeHidden();
-}
 
 test('another host added by its address: a run launched there, listed with its host, and every host’s processes in System', async ({
   app,
@@ -105,15 +92,8 @@ test('through an SSH-style tunnel on another local port: the address the server 
   app: _app,
   page,
 }) => {
-  // A TCP forwarder stands for `ssh -L LOCAL:127.0.0.1:PORT server`.
-  const tunnel = createServer((socket) => {
-    const upstream = connect(other.port, '127.0.0.1');
-    socket.pipe(upstream).pipe(socket);
-    socket.on('error', () => upstream.destroy());
-    upstream.on('error', () => socket.destroy());
-  });
-  await new Promise<void>((resolve) => tunnel.listen(0, '127.0.0.1', resolve));
-  const local = (tunnel.address() as { port: number }).port;
+  const tunnel = await startTcpForwarder(other.port);
+  const local = tunnel.port;
   try {
     await section(page, 'Runs');
     await addHost(page, other.url, 'tunnelled', local);

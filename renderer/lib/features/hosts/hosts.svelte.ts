@@ -1,4 +1,4 @@
-import { localHostId, type HostRecord } from '../../../../contract/hosts';
+import { localHostId, type HostRecord, type HostsMemoryProblem } from '../../../../contract/hosts';
 import { api, onConnectionOpen } from '../../api.svelte';
 import { alerts } from '../../shell/alerts.svelte';
 import { m } from '../../i18n/messages';
@@ -14,6 +14,8 @@ export const localConnection: HostConnection = { id: localHostId, client: api, o
  */
 class HostsStore {
   list = $state.raw<HostRecord[]>([]);
+  /** What went wrong remembering the hosts (a damaged or unreadable file, a failed save), if anything. */
+  memoryProblem = $state.raw<HostsMemoryProblem | null>(null);
   /** Plain bookkeeping, not state: who waits for a host to (re)connect. */
   readonly #openListeners = new Map<string, Set<(reconnected: boolean) => void>>();
   readonly #connections = new Map<string, HostConnection>();
@@ -38,6 +40,12 @@ class HostsStore {
     if (reconnected) this.#connected.clear();
     this.list = list;
     for (const record of list) this.#noteState(record);
+    await this.#loadMemory();
+  }
+
+  async #loadMemory() {
+    const memory = await api.call('hosts.memory', {}).catch(() => null);
+    if (memory) this.memoryProblem = memory.problem;
   }
 
   get(id: string): HostRecord | undefined {
@@ -57,11 +65,14 @@ class HostsStore {
   }): Promise<HostRecord | undefined> {
     const record = await alerts.attempt(m.hosts_add(), () => api.call('hosts.add', input));
     if (record) this.#put(record);
+    // Remembering it may have failed (or worked again): said beside the picker.
+    await this.#loadMemory();
     return record;
   }
 
   async remove(id: string): Promise<void> {
     await alerts.attempt(m.hosts_remove(), () => api.call('hosts.remove', { id }));
+    await this.#loadMemory();
   }
 
   connection(id: string): HostConnection {

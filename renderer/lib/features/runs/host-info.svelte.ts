@@ -1,15 +1,27 @@
 import type { HostInfo } from '../../../../contract/app';
-import { api, onConnectionOpen } from '../../api.svelte';
 import { m } from '../../i18n/messages';
+import type { HostConnection } from '../hosts/host-connection';
 
-/** How the server keeps each run's processes together (app.info), fetched on every (re)connect. */
+/**
+ * How each host keeps its runs' processes together (app.info), asked of that host itself — through
+ * the relay for another host, never this machine's answer for it — on every (re)connect.
+ */
 class HostInfoStore {
-  info = $state.raw<HostInfo | null>(null);
+  byHost = $state.raw<ReadonlyMap<string, HostInfo>>(new Map());
 
-  constructor() {
-    onConnectionOpen(() => {
-      api.call('app.info', {}).then(
-        (info) => (this.info = info),
+  of(host: string): HostInfo | null {
+    return this.byHost.get(host) ?? null;
+  }
+
+  /** Keeps `host`'s info current while the returned stop is not called. */
+  watch(host: HostConnection): () => void {
+    return host.onOpen(() => {
+      host.client.call('app.info', {}).then(
+        (info) => {
+          // eslint-disable-next-line svelte/prefer-svelte-reactivity -- built here, then published whole via $state.raw
+          const next = new Map(this.byHost);
+          this.byHost = next.set(host.id, info);
+        },
         () => {},
       );
     });

@@ -1,16 +1,20 @@
 import type { LogPolicy, RunRecord } from '../../../../contract';
-import { api } from '../../api.svelte';
 import { m } from '../../i18n/messages';
 import { alerts } from '../../shell/alerts.svelte';
+import type { HostClient } from '../hosts/host-connection';
 
 const streams = ['stdout', 'stderr'] as const;
 
 /**
  * Raises an alert when a run's log becomes incomplete (a full disk, EIO, the budget) or its log
  * warning changes (writing fast, budget 80 % used); past the budget, the alert offers the three
- * choices. Compares with the previous record, so each change is told once.
+ * choices, asked of the run's own host (`client`). Compares with the previous record, so each change is told once.
  */
-export function alertLogChanges(previous: RunRecord | undefined, record: RunRecord): void {
+export function alertLogChanges(
+  previous: RunRecord | undefined,
+  record: RunRecord,
+  client: HostClient,
+): void {
   const label = m.log_of({ label: record.label, id: record.id });
   for (const stream of streams) {
     const now = record.output[stream].logIncomplete;
@@ -23,7 +27,7 @@ export function alertLogChanges(previous: RunRecord | undefined, record: RunReco
   // A rate warning is refreshed every second; an ended run needs none.
   if (warning.kind === 'fast' && record.endedAt !== null) return;
   const choose = (policy: LogPolicy) => () =>
-    void alerts.attempt(m.log_choosing(), () => api.call('runs.setLogPolicy', { id: record.id, policy }));
+    void alerts.attempt(m.log_choosing(), () => client.call('runs.setLogPolicy', { id: record.id, policy }));
   alerts.notify(label, warning.message, {
     code: `log-${warning.kind}`,
     key: `${record.id}.warning`,

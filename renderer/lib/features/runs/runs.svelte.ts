@@ -315,7 +315,7 @@ class RunsStore {
     // A list answer can be older than an event that overtook it: an ended run never runs again.
     if (fromList && previous && isEnded(previous) && !isEnded(record)) return;
     this.#records.set(record.id, record);
-    if (!fromList) alertLogChanges(previous, record);
+    if (!fromList) alertLogChanges(previous, record, this.#api);
     const output = this.#outputFor(record.id);
     output.updateTotals(record.output);
     // The run just ended while shown: its last window may have holes from a flood; read it whole.
