@@ -9,7 +9,7 @@ import {
   type RunRecord,
   type StreamName,
 } from '../../contract';
-import { Containment, type Slot } from './containment/containment';
+import { Containment, type Placement, type Slot } from './containment/containment';
 import { describeExit } from './exit-meaning';
 import { findUncaught } from './uncaught';
 import { LogBudget } from './output/log-budget';
@@ -113,11 +113,17 @@ export class Run {
 
   /**
    * Its first process is running. `parent` is its OS parent where that is not Forkscope's own
-   * process (a command's is the spawn helper, which forked it).
+   * process (a command's is the spawn helper, which forked it). `placed`: what its spawner
+   * already did for containment.
    */
-  started(pid: number, stdin: Writable | null, parent?: { pid: number; name: string }): void {
+  started(
+    pid: number,
+    stdin: Writable | null,
+    parent?: { pid: number; name: string },
+    placed?: Placement,
+  ): void {
     // First of all: a fork is moved into the run's cgroup before anything else happens.
-    this.registry.containment.placed(this.slot, pid);
+    this.registry.containment.placed(this.slot, pid, placed);
     // A launch that was under way when shutdown began must not outlive it.
     if (this.registry.stopping) this.registry.containment.kill(this.slot);
     this.stdin = stdin;

@@ -117,6 +117,7 @@ export async function launchCommand(
     child.pid,
     child.stdin,
     helper !== undefined ? { pid: helper, name: 'spawn helper' } : undefined,
+    child.placed,
   );
   const drained = Promise.all([
     run.capture.attach('stdout', child.stdout),

@@ -199,7 +199,13 @@ describe.each(helpers)('a command started by the %s spawn helper', (helper) => {
           .split('\n')
           .find((line) => line.startsWith('0::'));
         expect(cgroup).toMatch(/\/forkscope-\d+(-\d+)?\/s\d+$/);
+        expect(engine.run(run.id).slot.contained).toBe(true);
       }
+      // Its start time, read by the native helper before it could be reaped (or by the engine):
+      // what containment checks a process group id against.
+      expect(engine.run(run.id).slot.startTicks).toBe(
+        Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]),
+      );
     } finally {
       await engine.kill(run.id);
     }

@@ -22,6 +22,18 @@ function reply(type: string, id: number, a: number, b = 0): Buffer {
   return frame;
 }
 
+/** A started reply as the helper writes it: id, pid, flags, and the start time as a u64. */
+function started(id: number, pid: number, flags: number, startTicks: bigint): Buffer {
+  const frame = Buffer.alloc(25);
+  frame.writeUInt32LE(21, 0);
+  frame.write('P', 4, 'latin1');
+  frame.writeUInt32LE(id, 5);
+  frame.writeInt32LE(pid, 9);
+  frame.writeInt32LE(flags, 13);
+  frame.writeBigUInt64LE(startTicks, 17);
+  return frame;
+}
+
 describe('the native spawn helper protocol', () => {
   it('reads replies split at every byte, errno and signal numbers by name', () => {
     const ready = Buffer.concat([Buffer.alloc(secretBytes, 7), Buffer.from('forkscope-spawn-1-ab')]);
@@ -32,13 +44,15 @@ describe('the native spawn helper protocol', () => {
       readyFrame,
       ready,
       reply('P', 1, 4242),
+      started(4, 4343, 1, 2n ** 33n + 5n),
       reply('F', 2, constants.errno.ENOENT),
       reply('X', 1, 3),
       reply('X', 3, -1, constants.signals.SIGKILL),
     ]);
     const expected = [
       { type: 'ready', secret: Buffer.alloc(secretBytes, 7), name: 'forkscope-spawn-1-ab' },
-      { type: 'started', id: 1, pid: 4242 },
+      { type: 'started', id: 1, pid: 4242, inCgroup: false, startTicks: null },
+      { type: 'started', id: 4, pid: 4343, inCgroup: true, startTicks: 2 ** 33 + 5 },
       { type: 'failed', id: 2, errno: 'ENOENT' },
       { type: 'exited', id: 1, code: 3, signal: null },
       { type: 'exited', id: 3, code: null, signal: 'SIGKILL' },

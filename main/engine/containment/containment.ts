@@ -61,6 +61,14 @@ export interface Slot {
   released: boolean;
 }
 
+/** A run's first process as its spawner saw it, when the spawner knows (the native spawn helper). */
+export interface Placement {
+  /** It was forked inside its run's cgroup. */
+  inCgroup: boolean;
+  /** Its start time (clock ticks after boot), or null when unknown. */
+  startTicks: number | null;
+}
+
 export interface ContainmentOptions {
   /** The built watchdog script (out/main/watchdog.js); none: no watchdog (a test's own engine). */
   watchdogPath?: string;
@@ -160,16 +168,18 @@ export class Containment {
    * forked it from inside); a fork or a pool worker is moved in now, synchronously, before the
    * engine does anything else. That leaves a window of a few hundred microseconds in which the
    * child is outside — but a forked Node needs tens of milliseconds to boot before it can run any
-   * code of its own, so nothing it starts can escape.
+   * code of its own, so nothing it starts can escape. The native spawn helper says when it forked
+   * a command inside and reads its start time (before it can be reaped): both are not done again.
    */
-  placed(slot: Slot, pid: number): void {
+  placed(slot: Slot, pid: number, known?: Placement): void {
     slot.pid = pid;
-    if (slot.cgroup) {
+    if (slot.cgroup && known?.inCgroup) slot.contained = true;
+    else if (slot.cgroup) {
       // ESRCH: a command that exited already — the spawn helper had forked it inside.
       const error = moveInto(slot.cgroup, pid);
       slot.contained = error === null || error === 'ESRCH';
     }
-    slot.startTicks = readStat(pid)?.startTicks ?? 0;
+    slot.startTicks = known?.startTicks ?? readStat(pid)?.startTicks ?? 0;
     this.tell({ t: 'group', key: slot.key, pgid: pid, startTicks: slot.startTicks });
   }
 

@@ -10,7 +10,9 @@
  *  - `C` give a launch up before its `S` (a stream could not connect): `u32 id`.
  * Replies, helper → engine, the same framing:
  *  - `R` ready: the 16-byte secret, then the listening socket's abstract name.
- *  - `P` started: `u32 id | i32 pid | i32 0`; `F` could not start: `u32 id | i32 errno | i32 0`;
+ *  - `P` started: `u32 id | i32 pid | i32 flags | u64 start time` (flags: 1 when it was forked
+ *    inside its run's cgroup; the start time in clock ticks after boot, 0 if unknown);
+ *    `F` could not start: `u32 id | i32 errno | i32 0`;
  *    `X` exited: `u32 id | i32 code (-1 when signalled) | i32 signal number`.
  * Stream sockets, engine → helper's listener: one connection per stream, its first bytes
  * `secret(16) | u32 id | u8 stream (0 stdin, 1 stdout, 2 stderr)`; then it is the child's.
@@ -35,7 +37,7 @@ export interface NativeSpawn {
 
 export type NativeReply =
   | { type: 'ready'; secret: Buffer; name: string }
-  | { type: 'started'; id: number; pid: number }
+  | { type: 'started'; id: number; pid: number; inCgroup: boolean; startTicks: number | null }
   | { type: 'failed'; id: number; errno: string }
   | { type: 'exited'; id: number; code: number | null; signal: string | null };
 
@@ -105,7 +107,10 @@ function decode(op: string, payload: Buffer): NativeReply | null {
   const id = payload.readUInt32LE(0);
   const a = payload.readInt32LE(4);
   const b = payload.readInt32LE(8);
-  if (op === 'P') return { type: 'started', id, pid: a };
+  if (op === 'P') {
+    const ticks = payload.length >= 20 ? Number(payload.readBigUInt64LE(12)) : 0;
+    return { type: 'started', id, pid: a, inCgroup: (b & 1) !== 0, startTicks: ticks || null };
+  }
   if (op === 'F') return { type: 'failed', id, errno: errnoNames.get(a) ?? `errno ${a}` };
   if (op === 'X') {
     return a < 0

@@ -164,6 +164,7 @@ export class NativeSpawnClient implements Spawner {
           stdout: stdout ?? null,
           stderr: stderr ?? null,
           exited: waiting.exited,
+          placed: { inCgroup: reply.inCgroup, startTicks: reply.startTicks },
         });
         return;
       }

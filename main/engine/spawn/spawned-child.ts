@@ -1,6 +1,7 @@
 import type { Socket } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import { processAlive } from '../lifetime';
+import type { Placement } from '../containment/containment';
 import type { FdBudget } from './fd-budget';
 
 /** A command started by a spawn helper, its streams in the engine's hands. */
@@ -11,6 +12,8 @@ export interface SpawnedChild {
   stderr: Socket | null;
   /** Resolves with how the child ended; `unknown` when the helper died and could not tell. */
   exited: Promise<ChildExit>;
+  /** What the helper already did or read for containment (the native one says), so the engine need not. */
+  placed?: Placement;
 }
 
 export interface ChildExit {

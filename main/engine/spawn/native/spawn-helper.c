@@ -113,6 +113,26 @@ static void reply3(char type, uint32_t id, int32_t a, int32_t b) {
   reply(type, payload, sizeof payload);
 }
 
+/*
+ * A process's start time (clock ticks after boot, field 22 of /proc/PID/stat), 0 if unknown. Read
+ * here, where the child cannot have been reaped yet (its exit waits for our waitpid), so the
+ * engine need not read it (a /proc read of its own per launch).
+ */
+static uint64_t start_ticks(pid_t pid) {
+  char path[32], text[1024];
+  snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return 0;
+  ssize_t n = read(fd, text, sizeof text - 1);
+  close(fd);
+  if (n <= 0) return 0;
+  text[n] = '\0';
+  char *at = strrchr(text, ')');
+  /* ") " then field 3; field 22 is 19 spaces further. */
+  for (int field = 2; at && field < 22; field++) at = strchr(at + 1, ' ');
+  return at ? strtoull(at + 1, NULL, 10) : 0;
+}
+
 static struct launch *find_launch(uint32_t id, int create) {
   for (struct launch *l = launches; l; l = l->next)
     if (l->id == id) return l;
@@ -263,7 +283,11 @@ static void start(struct launch *l) {
     c->id = l->id;
     c->next = children;
     children = c;
-    reply3('P', l->id, pid, 0);
+    /* Started: id, pid, flags (1: forked inside the run's cgroup), start time (u64). */
+    uint64_t ticks = start_ticks(pid);
+    int32_t payload[5] = {(int32_t)l->id, pid, moved ? 1 : 0, (int32_t)(uint32_t)ticks,
+                          (int32_t)(uint32_t)(ticks >> 32)};
+    reply('P', payload, sizeof payload);
   } else {
     reply3('F', l->id, err, 0);
   }
