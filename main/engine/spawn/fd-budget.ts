@@ -25,6 +25,11 @@ export interface FdLimits {
 const perLaunch = 6;
 /** Kept free for everything else: connections, log rotation, /proc reads, the broker. */
 const headroom = 24;
+/**
+ * Near the limit, a listing of /proc/self/fd is trusted this long, with every launch since counted
+ * as holding `perLaunch` more: a pool of short commands would otherwise list it on every launch.
+ */
+const listingReuseMs = 100;
 
 function readLimits(): { soft: number; hard: number } | null {
   if (process.platform === 'linux') {
@@ -89,6 +94,8 @@ export function openDescriptors(): number {
 export class FdBudget {
   private inFlight = 0;
   readonly limits = raiseFdLimit();
+  private listing: { open: number; at: number } | null = null;
+  private launchesSinceListing = 0;
 
   /** `runsUpperBound` is cheap (may count ended runs); `liveRuns` is exact, used for the message. */
   constructor(
@@ -103,8 +110,16 @@ export class FdBudget {
     // Far from the limit (a cheap estimate says so), the listing of /proc/self/fd is skipped.
     const estimate = (this.runsUpperBound() + this.inFlight + extra) * perLaunch + 200;
     if (limit > 4096 && estimate < limit / 2) return null;
+    const needed = (this.inFlight + extra) * perLaunch + headroom;
+    // An upper bound from a recent listing admits a launch; only a fresh listing refuses one.
+    if (this.listing && performance.now() - this.listing.at < listingReuseMs) {
+      const bound = this.listing.open + this.launchesSinceListing * perLaunch;
+      if (bound + needed <= limit) return { open: bound, short: false };
+    }
     const open = openDescriptors();
-    return { open, short: open + (this.inFlight + extra) * perLaunch + headroom > limit };
+    this.listing = { open, at: performance.now() };
+    this.launchesSinceListing = 0;
+    return { open, short: open + needed > limit };
   }
 
   describe(open = openDescriptors()): string {
@@ -116,6 +131,7 @@ export class FdBudget {
     const state = this.tight(1);
     if (state?.short) throw new ForkscopeError('unavailable', `${this.describe(state.open)}.`);
     this.inFlight++;
+    this.launchesSinceListing++;
     let released = false;
     return () => {
       if (released) return;
