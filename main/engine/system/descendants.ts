@@ -90,6 +90,7 @@ const maxWaitsPerLane = 1000;
 const maxExecs = 8;
 /** Finished runs whose lanes are kept (the oldest are forgotten first). */
 const maxDoneRuns = 2000;
+const forgetBatch = 200;
 const waitFlushMs = 200;
 
 /**
@@ -177,7 +178,7 @@ export class DescendantTracker extends EventEmitter<{ lanes: [LanesEvent] }> {
       } else tracked.tracking = false;
     }
     if (!tracked.tracking) tracked.doneAt = Date.now();
-    this.flush(true);
+    this.flush(true, tracked);
     this.schedule();
     return this.info(runId);
   }
@@ -191,7 +192,7 @@ export class DescendantTracker extends EventEmitter<{ lanes: [LanesEvent] }> {
     const t = Date.now();
     for (const member of [...tracked.live.values()]) this.check(member, t);
     this.settle(tracked, t);
-    this.flush(true);
+    this.flush(true, tracked);
   }
 
   info(runId: string): DescendantsInfo {
@@ -251,11 +252,18 @@ export class DescendantTracker extends EventEmitter<{ lanes: [LanesEvent] }> {
     this.timer.unref?.();
   }
 
+  /**
+   * Past `maxDoneRuns` finished runs, the oldest go, down to `forgetBatch` fewer: the scan is
+   * paid once per that many runs, not on every run's start (a pool of short commands starts
+   * hundreds per second).
+   */
   private forgetOldRuns(): void {
+    if (this.runs.size <= maxDoneRuns) return;
     const done = [...this.runs.values()].filter((tracked) => !tracked.tracking && tracked.doneAt !== null);
     if (done.length <= maxDoneRuns) return;
     done.sort((a, b) => a.doneAt! - b.doneAt!);
-    for (const tracked of done.slice(0, done.length - maxDoneRuns)) this.runs.delete(tracked.runId);
+    const keep = maxDoneRuns - forgetBatch;
+    for (const tracked of done.slice(0, done.length - keep)) this.runs.delete(tracked.runId);
   }
 
   private join(tracked: Tracked, stat: ProcStat, depth: number, t: number): Member | null {
@@ -657,9 +665,13 @@ export class DescendantTracker extends EventEmitter<{ lanes: [LanesEvent] }> {
     tracked.changed.add(lane);
   }
 
-  private flush(all: boolean): void {
+  /**
+   * Publishes what changed: of every run (a tick), or of one run only (its start or its end:
+   * the others' changes go with the next tick, so a run's start costs no walk over all runs).
+   */
+  private flush(all: boolean, only?: Tracked): void {
     const now = Date.now();
-    for (const tracked of this.runs.values()) {
+    for (const tracked of only ? [only] : this.runs.values()) {
       const waitsDue =
         tracked.waitChanged.size > 0 &&
         (all || !tracked.tracking || now - tracked.lastWaitFlush >= waitFlushMs);
