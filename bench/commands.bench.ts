@@ -57,6 +57,13 @@ function external(program: string, args: string[], inputs: string[], cwd: string
   });
 }
 
+/**
+ * The engine's CPU per command (ms, this process: the engine's side only, not the helper's nor the
+ * commands'), per engine, from its last pool: less at the mercy of other work on the machine than
+ * the rates are.
+ */
+const cpuPerCommand = new Map<Engine, number[]>();
+
 /** The engine's command pool over the inputs, K at a time: commands per second. */
 async function enginePool(
   engine: Engine,
@@ -64,11 +71,15 @@ async function enginePool(
   inputs: string[],
   cwd: string,
 ): Promise<number> {
+  const cpu = process.cpuUsage();
   const start = performance.now();
   const pool = await poolsOf(engine).createCommandPool({ template, concurrency: K, inputs, cwd });
   pool.close();
   await pool.join(600_000);
   const seconds = (performance.now() - start) / 1000;
+  const used = process.cpuUsage(cpu);
+  const perCommand = (used.user + used.system) / 1000 / inputs.length;
+  cpuPerCommand.set(engine, [...(cpuPerCommand.get(engine) ?? []), perCommand]);
   const { counts } = pool.record();
   engine.clearFinished();
   if (counts.done !== inputs.length)
@@ -134,6 +145,7 @@ const benchmark: Benchmark = {
       await enginePool(nodeHelperEngine, ['true'], trueInputs.slice(0, 50), work);
       note(`spawn helper: ${helperName(engine)}; the fallback: ${helperName(nodeHelperEngine)}`);
       for (const workload of workloads) {
+        cpuPerCommand.clear();
         const figures = {
           engine: [] as number[],
           'engine, Node helper': [] as number[],
@@ -174,7 +186,11 @@ const benchmark: Benchmark = {
             const [who, measure] = contenders[(turn + round) % contenders.length]!;
             workload.before();
             const rate = await measure();
-            note(`${workload.name}, ${who}: ${rate.toFixed(0)} commands/s`);
+            const ran = who === 'engine' ? engine : who === 'engine, Node helper' ? nodeHelperEngine : null;
+            const cpu = ran
+              ? `, the engine's CPU ${cpuPerCommand.get(ran)!.at(-1)!.toFixed(2)} ms per command`
+              : '';
+            note(`${workload.name}, ${who}: ${rate.toFixed(0)} commands/s${cpu}`);
             figures[who].push(rate);
           }
         }
@@ -183,6 +199,11 @@ const benchmark: Benchmark = {
         const what = workload.name === 'true' ? '`true`' : '`gzip -k` of a small file';
         measurements.push(
           { subject: `engine command pool K=${K}, ${count} × ${what}`, value: ours, unit: 'commands/s' },
+          {
+            subject: `  the engine's CPU per command (its process only)`,
+            value: median(cpuPerCommand.get(engine)!),
+            unit: 'ms',
+          },
           {
             subject: `  the same through the Node spawn helper (fallback)`,
             value: median(figures['engine, Node helper']),
