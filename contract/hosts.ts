@@ -95,7 +95,7 @@ export const hostMethods = {
     z.array(hostRecord),
   ),
   'hosts.add': method(
-    'Connect to another host’s serve mode by its address and token, and remember it (the token is never sent back).',
+    'Connect to another host’s serve mode by its address and token, and remember it (the token is never sent back). The address of a host already added and not connected: its token is replaced (its serve mode restarted with a new one).',
     z.object({
       url: serveUrl,
       token: z.string().min(1).max(512),

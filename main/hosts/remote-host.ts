@@ -63,7 +63,7 @@ export class RemoteHost {
     readonly url: URL,
     /** A local tunnel port to connect through, presenting `url`'s host (the other side checks it). */
     readonly via: number | null,
-    private readonly token: string,
+    private token: string,
     private readonly onChange: (record: HostRecord) => void,
   ) {
     this.client = createClient({
@@ -99,6 +99,23 @@ export class RemoteHost {
       detail: this.#detail,
       retryAt: this.#retryAt,
     };
+  }
+
+  /**
+   * A new token for a host not connected (its serve mode restarted and printed another): the
+   * attempt under way or waiting is dropped, and one is made at once with it.
+   */
+  retryWith(token: string): void {
+    if (this.connected || this.#closed) return;
+    this.token = token;
+    if (this.#timer) clearTimeout(this.#timer);
+    const stale = this.#socket;
+    // Its 'close' is ignored (it is no longer the socket); no call can wait on it, none was connected.
+    this.#socket = null;
+    stale?.terminate();
+    this.#retryMs = firstRetryMs;
+    this.#set('connecting', null, null, null);
+    this.#connect();
   }
 
   close(): void {

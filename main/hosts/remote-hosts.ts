@@ -98,7 +98,7 @@ export class RemoteHosts {
     const url = new URL(input.url);
     const via = input.via ?? null;
     const same = [...this.#hosts.values()].find((host) => host.url.origin === url.origin && host.via === via);
-    if (same) throw new ForkscopeError('refused', `${url.origin} is already added as "${same.name}".`);
+    if (same) return this.#newToken(same, input.token);
     const id = `h${randomBytes(6).toString('hex')}`;
     const host = this.#open(id, input.name ?? url.host, url, via, input.token);
     this.#remembered.set(id, { id, name: host.name, url: url.origin, via, token: this.#store(input.token) });
@@ -106,6 +106,19 @@ export class RemoteHosts {
     const record = host.record();
     this.publish('hosts.updated', record);
     return record;
+  }
+
+  /** The same address added again: while it is not connected, with the token given (remembered too). */
+  #newToken(host: RemoteHost, token: string): HostRecord {
+    if (host.connected)
+      throw new ForkscopeError('refused', `${host.url.origin} is already added as "${host.name}".`);
+    const remembered = this.#remembered.get(host.id);
+    if (remembered) {
+      this.#remembered.set(host.id, { ...remembered, token: this.#store(token) });
+      this.#save();
+    }
+    host.retryWith(token);
+    return host.record();
   }
 
   remove(id: string): null {

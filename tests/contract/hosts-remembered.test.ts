@@ -116,6 +116,47 @@ describe('the hosts added are remembered across a restart of serve mode', () => 
   });
 });
 
+describe('a remembered host whose serve mode restarted (with a new token)', () => {
+  const started: ServeProcess[] = [];
+  afterAll(async () => Promise.all(started.map((serve) => serve.stop())));
+  const keep = (serve: ServeProcess) => (started.push(serve), serve);
+
+  it('is refused, takes the new token when its address is added again, and keeps it across a restart', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'forkscope-token-root-'));
+    const b = keep(await startServe());
+    const a = keep(await serveOn(root));
+    const id = await withClient(a, async (client) => {
+      const { id } = await client.call('hosts.add', { url: b.origin, token: b.token, name: 'server-b' });
+      await eventually(async () => (await stateOf(client, id)) === 'connected');
+      // Connected: the same address again is refused, not a second host.
+      await expect(client.call('hosts.add', { url: b.origin, token: 'other' })).rejects.toMatchObject({
+        code: 'refused',
+      });
+      return id;
+    });
+
+    await b.stop();
+    // Serve mode again on the same port: a new token.
+    const b2 = keep(await startServe(['--port', String(b.port)]));
+    expect(b2.token).not.toBe(b.token);
+    await withClient(a, async (client) => {
+      await eventually(
+        async () => (await listed(client)).find((host) => host.id === id)?.refusal === 'token',
+      );
+      const again = await client.call('hosts.add', { url: b2.origin, token: b2.token, name: 'ignored' });
+      expect(again).toMatchObject({ id, name: 'server-b' });
+      await eventually(async () => (await stateOf(client, id)) === 'connected');
+      expect((await listed(client)).map((host) => host.id)).toEqual([id]);
+    });
+
+    await a.stop();
+    const a2 = keep(await serveOn(root));
+    await withClient(a2, async (client) => {
+      await eventually(async () => (await stateOf(client, id)) === 'connected');
+    });
+  });
+});
+
 describe('a remembered-hosts file that cannot be used', () => {
   const started: ServeProcess[] = [];
   afterAll(async () => Promise.all(started.map((serve) => serve.stop())));

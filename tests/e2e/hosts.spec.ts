@@ -78,10 +78,18 @@ test('another host added by its address: a run launched there, listed with its h
   }
 });
 
-test('a wrong token is shown as refused', async ({ app: _app, page }) => {
+test('a wrong token is shown as refused; the same address added again with the right one connects that host', async ({
+  app: _app,
+  page,
+}) => {
   await section(page, 'Runs');
   await addHost(page, `http://localhost:${other.port}/#token=wrong`, 'wrong-token');
   await expect(page.getByRole('status').filter({ hasText: 'Refused: wrong token' })).toBeVisible();
+  // As after the server's serve mode restarted with a new token: the host keeps its name and place.
+  await addHost(page, `http://localhost:${other.port}/#token=${other.token}`, 'another-name');
+  const picker = page.getByRole('combobox', { name: 'Host' }).first();
+  await expect(picker.locator('option:checked')).toHaveText('wrong-token (connected)');
+  await expect(picker.locator('option')).toHaveText(['This machine', 'wrong-token (connected)']);
   await page.getByRole('button', { name: 'Remove host' }).click();
   await expect(
     page.getByRole('combobox', { name: 'Host' }).locator('option', { hasText: 'wrong-token' }),
