@@ -22,7 +22,16 @@ const rememberedHost = z.object({
 });
 export type RememberedHost = z.infer<typeof rememberedHost>;
 
-const hostsFile = z.object({ version: z.literal(1), hosts: z.array(rememberedHost).max(1000) });
+const hostsFile = z.object({
+  version: z.literal(1),
+  hosts: z
+    .array(rememberedHost)
+    .max(1000)
+    .refine(
+      (hosts) => new Set(hosts.map((host) => host.id)).size === hosts.length,
+      'two hosts have the same id',
+    ),
+});
 
 export type HostsFileRead = { hosts: RememberedHost[]; problem: HostsMemoryProblem | null };
 

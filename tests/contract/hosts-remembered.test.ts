@@ -217,6 +217,24 @@ describe('a remembered-hosts file that cannot be used', () => {
     await withClient(serve, async (client) => expect(await listed(client)).toEqual([]));
   });
 
+  it('two hosts with one id (a hand edit): damaged, rather than one connection left without its entry', async () => {
+    const host = {
+      id: 'h1',
+      name: 'x',
+      url: 'http://127.0.0.1:9',
+      via: null,
+      token: { kind: 'file', token: 't' },
+    };
+    const { serve } = await startWith((dir) =>
+      writeFileSync(
+        join(dir, 'hosts.json'),
+        JSON.stringify({ version: 1, hosts: [host, { ...host, name: 'y' }] }),
+      ),
+    );
+    expect(serve.output()).toMatch(/damaged \(hosts: two hosts have the same id\)/);
+    await withClient(serve, async (client) => expect(await listed(client)).toEqual([]));
+  });
+
   it('unreadable (a folder in its place): one line, no hosts, nothing moved', async () => {
     const { root, serve } = await startWith((dir) => mkdirSync(join(dir, 'hosts.json')));
     expect(serve.output()).toContain(
