@@ -205,7 +205,8 @@ export class RemoteHosts {
     if (!this.memory) return;
     try {
       writeHostsFile(this.memory.file, [...this.#remembered.values()]);
-      if (this.#problem?.kind === 'unwritable') this.#problem = null;
+      // A file written again is the list from now on: what was wrong with the old one is past.
+      this.#problem = null;
     } catch (error) {
       const detail = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
       const told = this.#problem?.kind === 'unwritable';
