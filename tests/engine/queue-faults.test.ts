@@ -1,3 +1,4 @@
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Engine } from '../../main/engine/engine';
@@ -49,6 +50,27 @@ describe('queues when things go wrong', () => {
     expect(never.every((item) => item.lostAt !== null && item.gotBy === null)).toBe(true);
     await expect(engine.queues.put(queue.id, 'late')).rejects.toMatchObject({ code: 'closed' });
     await expect(engine.queues.get(queue.id)).rejects.toMatchObject({ code: 'closed' });
+  });
+
+  it('large items (spilled) never got are listed when the queue closes, and their space is given back', async () => {
+    const queue = await engine.queues.create();
+    const q = { $queue: queue.id };
+    const prefix = 'L'.repeat(50_000);
+    const producer = await engine.startProcess({ target: target('produce'), args: [q, prefix, 5] });
+    expect((await engine.join(producer.id, 30_000)).exit?.exitcode).toBe(0);
+    // Forkscope's own get reads a spilled item as a child does.
+    expect((await engine.queues.get(queue.id)).item).toBe(`${prefix}-0`);
+    expect(engine.queues.close(queue.id)).toBe(4);
+    const never = engine.queues.items(queue.id, 1, 100, 'never-got').items;
+    expect(never.map((item) => [item.state, item.bytes])).toEqual(
+      Array.from({ length: 4 }, () => ['lost-closed', prefix.length + 2]),
+    );
+    expect(never.every((item) => item.preview === `"${'L'.repeat(96)}…`)).toBe(true);
+    if (process.platform === 'linux') {
+      const dirs = readdirSync('/dev/shm').filter((name) => name.startsWith(`forkscope-q-${process.pid}-`));
+      for (const dir of dirs)
+        await eventually(() => readdirSync(join('/dev/shm', dir)).length === 0, 20_000, 'the segments to go');
+    }
   });
 
   it('two processes each waiting for the other are flagged as a wait-for cycle', async () => {

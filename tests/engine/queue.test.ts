@@ -1,3 +1,4 @@
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startQueuePublisher } from '../../main/api/queue-publisher';
@@ -6,6 +7,25 @@ import { createTestEngine, eventually, projectRoot } from '../support/engine';
 
 const workers = join(projectRoot, 'main', 'engine', 'examples', 'programs', 'queue-workers.js');
 const target = (name: string) => `${workers}#${name}`;
+
+/** The broker's spill folder for large items (tmpfs, Linux), or null where items stay inline. */
+function spillDir(): string | null {
+  if (process.platform !== 'linux') return null;
+  const mine = readdirSync('/dev/shm').filter((name) => name.startsWith(`forkscope-q-${process.pid}-`));
+  return mine.length === 1 ? join('/dev/shm', mine[0]!) : null;
+}
+
+/** Each consumer's items from the producer of `prefix` come in the order they were put (`<prefix>…-<i>`). */
+function expectFifoPerProducer(lists: string[][], prefixes: string[]): void {
+  for (const list of lists) {
+    for (const prefix of prefixes) {
+      const mine = list
+        .filter((item) => item.startsWith(prefix))
+        .map((item) => Number(item.slice(item.lastIndexOf('-') + 1)));
+      expect(mine).toEqual([...mine].sort((x, y) => x - y));
+    }
+  }
+}
 
 describe('queues between real processes', () => {
   const engine: Engine = createTestEngine();
@@ -29,12 +49,10 @@ describe('queues between real processes', () => {
     expect(got).toHaveLength(10_000);
     expect(new Set(got).size).toBe(10_000);
     // FIFO per producer, as seen by each consumer.
-    for (const r of results) {
-      const mine = (r.result as string[])
-        .filter((item) => item.startsWith('a-'))
-        .map((item) => Number(item.slice(2)));
-      expect(mine).toEqual([...mine].sort((x, y) => x - y));
-    }
+    expectFifoPerProducer(
+      results.map((r) => r.result as string[]),
+      ['a-', 'b-'],
+    );
 
     const info = engine.queues.info(queue.id);
     expect(info).toMatchObject({ puts: 10_002, gets: 10_002, depth: 0, lost: 0 });
@@ -51,6 +69,61 @@ describe('queues between real processes', () => {
       if (item.preview !== 'null') expect(producerIds.has(item.putBy)).toBe(true);
     }
     expect(engine.queues.items(queue.id, 1, 5000, 'never-got').items).toEqual([]);
+  });
+
+  it('large items go round the broker (its spill folder): each got once, in order, lineage whole, the space given back', async () => {
+    const queue = await engine.queues.create({ name: 'large' });
+    const q = { $queue: queue.id };
+    // 40,000 characters, half of them two bytes in UTF-8: past the spill threshold either way.
+    const body = 'é'.repeat(20_000) + 'x'.repeat(20_000);
+    const producers = await Promise.all(
+      ['a', 'b'].map((prefix) =>
+        engine.startProcess({ target: target('produce'), args: [q, prefix + body, 150] }),
+      ),
+    );
+    for (const producer of producers) expect((await engine.join(producer.id, 60_000)).exit?.exitcode).toBe(0);
+    // Put and not got yet: their text is in the folder, not in the broker.
+    const dir = spillDir();
+    if (process.platform === 'linux') expect(readdirSync(dir!).length).toBeGreaterThan(0);
+    const consumers = await Promise.all(
+      [0, 1].map(() => engine.startProcess({ target: target('consume'), args: [q] })),
+    );
+    await engine.queues.put(queue.id, null);
+    await engine.queues.put(queue.id, null);
+    const results = await Promise.all(consumers.map((c) => engine.join(c.id, 60_000)));
+    const got = results.flatMap((r) => r.result as string[]);
+    expect(got).toHaveLength(300);
+    expect(new Set(got).size).toBe(300);
+    for (const item of got) expect(item.slice(1, 1 + body.length)).toBe(body);
+    expectFifoPerProducer(
+      results.map((r) => r.result as string[]),
+      ['a', 'b'],
+    );
+    expect(engine.queues.info(queue.id)).toMatchObject({ puts: 302, gets: 302, depth: 0, lost: 0 });
+    const items = engine.queues.items(queue.id, 1, 400).items.filter((item) => item.preview !== 'null');
+    expect(items).toHaveLength(300);
+    for (const item of items) {
+      expect(item.state).toBe('got');
+      expect(item.preview).toMatch(/^"[ab]éééé.*…$/);
+    }
+    const bytes = (list: number[]) => list.reduce((sum, n) => sum + n, 0);
+    expect(bytes(items.map((item) => item.bytes))).toBe(bytes(got.map((item) => Buffer.byteLength(item))));
+    if (dir) await eventually(() => readdirSync(dir).length === 0, 20_000, 'every segment to be removed');
+  });
+
+  it('large items wait for room in a bounded queue like small ones, and their space is given back', async () => {
+    const queue = await engine.queues.create({ maxsize: 3 });
+    const q = { $queue: queue.id };
+    const prefix = 'B'.repeat(40_000);
+    const consumer = await engine.startProcess({ target: target('consume'), args: [q] });
+    const producer = await engine.startProcess({ target: target('produce'), args: [q, prefix, 60] });
+    expect((await engine.join(producer.id, 60_000)).exit?.exitcode).toBe(0);
+    await engine.queues.put(queue.id, null);
+    const got = (await engine.join(consumer.id, 60_000)).result as string[];
+    expect(got).toEqual(Array.from({ length: 60 }, (_, i) => `${prefix}-${i}`));
+    expect(engine.queues.info(queue.id)).toMatchObject({ puts: 61, gets: 61, depth: 0 });
+    const dir = spillDir();
+    if (dir) await eventually(() => readdirSync(dir).length === 0, 20_000, 'every segment to be removed');
   });
 
   it('get with a timeout on an empty queue raises Empty after the timeout', async () => {

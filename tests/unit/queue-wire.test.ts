@@ -5,8 +5,10 @@ import {
   encodeItem,
   Frame,
   headerBytes,
+  itemPreviewBytes,
   itemsFrameHead,
   ItemTag,
+  itemTextBytes,
   previewItem,
   readAck,
   readCall,
@@ -20,6 +22,9 @@ import {
   readPutWait,
   readRecall,
   readReply,
+  readSpilled,
+  readSpillFree,
+  spilledItem,
   WireError,
   writeAck,
   writeCall,
@@ -33,6 +38,7 @@ import {
   writePutWait,
   writeRecall,
   writeReply,
+  writeSpillFree,
   type ItemLists,
   type ItemsPart,
 } from '../../main/engine/queue/wire';
@@ -185,6 +191,29 @@ describe('queue wire: every frame type round-trips', () => {
     expect(readNotice(oneFrame(Frame.notice, (w) => writeNotice(w, 13, error)))).toEqual({ ref: 13, error });
   });
 
+  it('spillFree', () => {
+    const free = { writer: 0xfffffff0, seq: 7 };
+    expect(readSpillFree(oneFrame(Frame.spillFree, (w) => writeSpillFree(w, free)))).toEqual(free);
+  });
+
+  it('a spilled item: where its text is and its first bytes, in a put; read back through its reader', () => {
+    const value = { big: 'ü'.repeat(200) };
+    const textBytes = Buffer.from(JSON.stringify(value));
+    const ref = { tag: ItemTag.json, writer: 99, seq: 3, offset: 4096, length: textBytes.length } as const;
+    const put = readPut(oneFrame(Frame.put, (w) => writePut(w, 5, spilledItem(ref, textBytes))));
+    expect(readSpilled(put.item)).toEqual(ref);
+    expect(itemTextBytes(put.item)).toBe(textBytes.length);
+    // The lineage sees the same preview as for the item sent inline.
+    const inline = encodeItem(value);
+    expect(previewItem(put.item, itemPreviewBytes)).toBe(previewItem(inline, itemPreviewBytes));
+    expect(itemTextBytes(inline)).toBe(textBytes.length);
+    expect(decodeItem(put.item, (where) => (expect(where).toEqual(ref), textBytes))).toEqual(value);
+    // Without a reader (no spill folder known) it is refused, not guessed.
+    expect(() => decodeItem(put.item)).toThrow(WireError);
+    const short = spilledItem({ ...ref, tag: ItemTag.string, length: 3 }, Buffer.from('abc'));
+    expect(previewItem(short, itemPreviewBytes)).toBe('"abc"');
+  });
+
   it('many frames back to back read the same through the slab reader (in place)', () => {
     const w = new FrameWriter(4096);
     for (let k = 0; k < 300; k++) writePut(w, k, text(`item ${k} ${'z'.repeat(k * 7)}`));
@@ -238,6 +267,8 @@ describe('queue wire: bytes that are not a frame never crash a reader', () => {
     recall: readRecall,
     notice: readNotice,
     item: decodeItem,
+    spilled: readSpilled,
+    spillFree: readSpillFree,
   };
   /** Valid bodies to mutate: random bytes alone rarely get past a length check. */
   const valid = framesOf((w) => {
@@ -250,7 +281,11 @@ describe('queue wire: bytes that are not a frame never crash a reader', () => {
     writeItems(w, { req: 1, ref: 1, more: 0 }, [1, 2], [encodeItem('a'), encodeItem([2])], 0, 2, 6);
     writeReply(w, 1, { id: 1 });
     writeNotice(w, 1, { code: 'full', message: 'm' });
+    writeSpillFree(w, { writer: 1, seq: 2 });
   }).map((frame) => frame.body);
+  valid.push(
+    spilledItem({ tag: ItemTag.string, writer: 1, seq: 2, offset: 3, length: 200 }, Buffer.alloc(200, 97)),
+  );
 
   function expectOnlyWireErrors(read: (body: Buffer) => unknown, body: Buffer): void {
     try {

@@ -21,6 +21,8 @@ export interface BoundPipeHandle {
 
 export const brokerPathEnv = 'FORKSCOPE_QUEUE_BROKER';
 export const brokerSecretEnv = 'FORKSCOPE_QUEUE_SECRET';
+/** The broker's spill folder for large items (spill.ts); absent where there is none. */
+export const brokerSpillEnv = 'FORKSCOPE_QUEUE_SPILL';
 
 export function isQueueHandle(value: unknown): value is QueueHandleRef {
   return typeof value === 'object' && value !== null && typeof (value as QueueHandleRef).$queue === 'string';

@@ -3,13 +3,11 @@
  * small items cost a few dozen bytes each: who put it and when, who got it and when, or why
  * it was lost. An item's id is its index + 1 in put order.
  */
-import { previewItem } from './wire';
+import { itemPreviewBytes, itemTextBytes, previewItem } from './wire';
 
 export const ItemState = { queued: 0, leased: 1, got: 2, lostClosed: 3, lostHolderDied: 4 } as const;
 export type ItemStateCode = (typeof ItemState)[keyof typeof ItemState];
 export const itemStateNames = ['queued', 'leased', 'got', 'lost-closed', 'lost-holder-died'] as const;
-
-const previewBytes = 96;
 
 function grow<T extends Float64Array | Int32Array | Uint8Array>(array: T, size: number): T {
   const next = new (array.constructor as new (n: number) => T)(size);
@@ -52,8 +50,8 @@ export class ItemLog {
     this.putAt[i] = t;
     this.gotBy[i] = -1;
     this.state[i] = ItemState.queued;
-    this.bytes[i] = item.length - 1;
-    this.previews.push(previewItem(item, previewBytes));
+    this.bytes[i] = itemTextBytes(item);
+    this.previews.push(previewItem(item, itemPreviewBytes));
     return i + 1;
   }
 

@@ -12,11 +12,11 @@ import type {
 import type { RunRegistry } from '../registry';
 import { QueueBroker } from './broker/broker';
 import type { BoundPipeHandle, BoundQueueHandle, PipeHandleRef, QueueHandleRef } from './handles';
-import { brokerPathEnv, brokerSecretEnv, isQueueHandle, mapHandles } from './handles';
+import { brokerPathEnv, brokerSecretEnv, brokerSpillEnv, isQueueHandle, mapHandles } from './handles';
 import { decodeItem, encodeItem } from './wire';
 import { ItemState } from './item-log';
 import { ObservedQueue } from './observed-queue';
-import { BrokeredQueue, type Holder } from './queue';
+import { BrokeredQueue, type Holder, type PayloadKeeper } from './queue';
 import { findCycles } from './wait-graph';
 
 export interface QueueEngineEvents {
@@ -59,6 +59,11 @@ export class QueueEngine extends EventEmitter<QueueEngineEvents> {
   private broker: QueueBroker | null = null;
   private pipeCounter = 0;
   private readonly mainHolder: Holder = { actor: mainActor, leasing: false };
+  /** Spilled items come only through the broker, so its spill folder keeps their segments. */
+  private readonly keeper: PayloadKeeper = {
+    retain: (item) => this.broker?.spill?.retain(item),
+    release: (item) => this.broker?.spill?.release(item),
+  };
 
   constructor(private readonly registry: RunRegistry) {
     super();
@@ -155,8 +160,10 @@ export class QueueEngine extends EventEmitter<QueueEngineEvents> {
     pipeId?: string,
   ): BrokeredQueue {
     const ref = this.byRef.length || 1;
-    const queue = new BrokeredQueue({ id: `q${ref}`, ref, name, kind, maxsize, pipeId }, (changed) =>
-      this.markDirty(changed.id),
+    const queue = new BrokeredQueue(
+      { id: `q${ref}`, ref, name, kind, maxsize, pipeId },
+      (changed) => this.markDirty(changed.id),
+      this.keeper,
     );
     this.byRef[ref] = queue;
     this.queues.set(queue.id, queue);
@@ -277,7 +284,12 @@ export class QueueEngine extends EventEmitter<QueueEngineEvents> {
         recvRef: pipe.queues[1 - end]!.options.ref,
       } satisfies BoundPipeHandle;
     }) as unknown[];
-    const env = { ...params.env, [brokerPathEnv]: broker.path, [brokerSecretEnv]: broker.secret };
+    const env: Record<string, string | null> = {
+      ...params.env,
+      [brokerPathEnv]: broker.path,
+      [brokerSecretEnv]: broker.secret,
+    };
+    if (this.broker.spill) env[brokerSpillEnv] = this.broker.spill.dir;
     return { ...params, args, label, env };
   }
 
@@ -318,7 +330,8 @@ export class QueueEngine extends EventEmitter<QueueEngineEvents> {
         options.block ?? true,
         options.timeoutMs ?? -1,
         1,
-        (ids, items) => resolve({ itemId: ids[0]!, item: decodeItem(items[0]!) }),
+        (ids, items) =>
+          resolve({ itemId: ids[0]!, item: decodeItem(items[0]!, this.broker?.spill?.readText) }),
         reject,
         options.signal,
       ),

@@ -2,6 +2,7 @@ import { ForkscopeError } from '../../../contract/errors';
 import { Fifo } from '../fifo';
 import { slabPool } from './framing';
 import { ItemState } from './item-log';
+import { itemTextBytes } from './wire';
 import { QueueLineage, type Participant, type QueueOptions, type WaitKind } from './queue-lineage';
 
 /** Whoever takes items: a child's connection (which leases batches) or the engine itself. */
@@ -36,6 +37,14 @@ interface SignalWaiter extends Waiter {
   done(): void;
 }
 
+/** Keeps what an item's bytes refer to (a spilled item's segment) while the queue holds the item. */
+export interface PayloadKeeper {
+  retain(item: Buffer): void;
+  release(item: Buffer): void;
+}
+
+const keepNothing: PayloadKeeper = { retain() {}, release() {} };
+
 /** Leases are capped in bytes too: a batch of large items must not pin much memory in one child. */
 const leaseBytes = 8 * 1024 * 1024;
 
@@ -58,6 +67,7 @@ export class BrokeredQueue extends QueueLineage {
   constructor(
     options: QueueOptions,
     private readonly changed: (queue: BrokeredQueue) => void,
+    private readonly keeper: PayloadKeeper = keepNothing,
   ) {
     super(options);
     this.sample(this.createdAt);
@@ -111,6 +121,7 @@ export class BrokeredQueue extends QueueLineage {
     const id = this.log.put(actor, t, item);
     // A child's item is a view of the slab it was read into: held until it is got or lost.
     slabPool.retain(item);
+    this.keeper.retain(item);
     this.payloads.set(id, item);
     this.ready.push(id);
     this.unfinished++;
@@ -253,7 +264,7 @@ export class BrokeredQueue extends QueueLineage {
       const item = this.payloads.get(id)!;
       ids.push(id);
       items.push(item);
-      bytes += item.length;
+      bytes += itemTextBytes(item);
     }
     if (waiter.holder.leasing) {
       let held = this.leases.get(waiter.holder);
@@ -277,6 +288,7 @@ export class BrokeredQueue extends QueueLineage {
     if (!item) return;
     this.payloads.delete(id);
     slabPool.release(item);
+    this.keeper.release(item);
   }
 
   private markGot(id: number, actor: number, t: number): void {

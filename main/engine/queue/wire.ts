@@ -8,7 +8,8 @@
  *   [u32 length of the rest][u8 type][body]
  *
  * Items travel as a tag byte plus their text, untouched by the broker, so it never parses what it
- * only forwards. Readers check every length and value against the body and throw `WireError` on
+ * only forwards; a large item's text goes round the broker (spill.ts), and only where it is passes
+ * through, which the broker reads to know when that space is free. Readers check every length and value against the body and throw `WireError` on
  * anything else: a peer that does not speak this protocol loses its connection and nothing more.
  */
 import { isAscii } from 'node:buffer';
@@ -33,6 +34,9 @@ export const Frame = {
   error: 12, // [u32 req][json {code, message}]
   recall: 13, // [u32 ref]
   notice: 14, // [u32 ref][json {code, message}]
+  // A spill segment of this client's writer holds no item any more: the client may reuse the file
+  // (its pages are already there: writing into them costs half as much as into fresh ones).
+  spillFree: 15, // [u32 writer][u32 seq]
 } as const;
 
 /** The length prefix and the type byte. */
@@ -57,33 +61,106 @@ export interface BrokerAddress {
 /**
  * An item's bytes start with a tag: a string travels as its UTF-8 bytes (no JSON.stringify and
  * JSON.parse, which cost more than the copy for large strings, as pickle special-cases str);
- * anything else as JSON text.
+ * anything else as JSON text. A large item is `spilled`: its text is in a file the producer wrote
+ * in the broker's spill folder (spill.ts), and the frame holds only where it is and its first bytes.
  */
-export const ItemTag = { json: 0, string: 1 } as const;
+export const ItemTag = { json: 0, string: 1, spilled: 2 } as const;
 export type ItemTag = (typeof ItemTag)[keyof typeof ItemTag];
+/** What an item's text is: a string, or JSON. */
+export type TextTag = typeof ItemTag.json | typeof ItemTag.string;
 
 /** An item as a client sends it: its tag and its text, written as UTF-8 straight into the frame. */
-export type ItemText = readonly [tag: ItemTag, text: string];
+export type ItemText = readonly [tag: TextTag, text: string];
 
-export function decodeItem(bytes: Buffer): unknown {
-  if (bytes[0] === ItemTag.string) {
+/** How many bytes of an item's text a person sees in the lineage (a spilled item carries them). */
+export const itemPreviewBytes = 96;
+
+/**
+ * Where a spilled item's text is: `length` bytes at `offset` of segment `seq` of writer `writer`
+ * (a random id per producing process: file `<writer>-<seq>` in the spill folder).
+ *
+ *   [u8 2][u8 text tag][u32 writer][u32 seq][u32 offset][u32 length][first bytes of the text]
+ */
+export interface SpilledItem {
+  tag: TextTag;
+  writer: number;
+  seq: number;
+  offset: number;
+  length: number;
+}
+
+const spilledHeadBytes = 18;
+
+/** A spilled item's bytes; `head` is the start of its text (at most `itemPreviewBytes` are kept). */
+export function spilledItem(ref: SpilledItem, head: Buffer): Buffer {
+  const kept = Math.min(head.length, itemPreviewBytes, ref.length);
+  const out = Buffer.allocUnsafe(spilledHeadBytes + kept);
+  out[0] = ItemTag.spilled;
+  out[1] = ref.tag;
+  out.writeUInt32LE(ref.writer, 2);
+  out.writeUInt32LE(ref.seq, 6);
+  out.writeUInt32LE(ref.offset, 10);
+  out.writeUInt32LE(ref.length, 14);
+  head.copy(out, spilledHeadBytes, 0, kept);
+  return out;
+}
+
+export const isSpilled = (bytes: Buffer): boolean => bytes[0] === ItemTag.spilled;
+
+export function readSpilled(bytes: Buffer): SpilledItem {
+  if (bytes.length < spilledHeadBytes || bytes[0] !== ItemTag.spilled)
+    throw new WireError(`a spilled item of ${bytes.length} bytes`);
+  const tag = bytes[1];
+  if (tag !== ItemTag.json && tag !== ItemTag.string) throw new WireError(`a spilled item with tag ${tag}`);
+  const length = bytes.readUInt32LE(14);
+  if (length > maxItemBytes || bytes.length - spilledHeadBytes !== Math.min(length, itemPreviewBytes))
+    throw new WireError(`a spilled item of ${length} bytes carrying ${bytes.length - spilledHeadBytes}`);
+  return {
+    tag,
+    writer: bytes.readUInt32LE(2),
+    seq: bytes.readUInt32LE(6),
+    offset: bytes.readUInt32LE(10),
+    length,
+  };
+}
+
+/** The length of an item's text, wherever it is. */
+export const itemTextBytes = (bytes: Buffer): number =>
+  isSpilled(bytes) && bytes.length >= spilledHeadBytes ? bytes.readUInt32LE(14) : bytes.length - 1;
+
+function decodeText(tag: number | undefined, bytes: Buffer, from: number): unknown {
+  if (tag === ItemTag.string) {
     // ASCII text (most of it) is read as latin1: a plain copy, without the UTF-8 decoder's checks.
-    if (bytes.length > 256 && isAscii(bytes.subarray(1))) return bytes.toString('latin1', 1);
-    return bytes.toString('utf8', 1);
+    if (bytes.length - from > 256 && isAscii(bytes.subarray(from))) return bytes.toString('latin1', from);
+    return bytes.toString('utf8', from);
   }
-  if (bytes[0] !== ItemTag.json) throw new WireError(`an item with tag ${bytes[0] ?? 'none'}`);
+  if (tag !== ItemTag.json) throw new WireError(`an item with tag ${tag ?? 'none'}`);
   try {
-    return JSON.parse(bytes.toString('utf8', 1)) as unknown;
+    return JSON.parse(bytes.toString('utf8', from)) as unknown;
   } catch {
     throw new WireError('an item whose JSON is malformed');
   }
 }
 
+/**
+ * The item's value. A spilled item's text is read by `readText` (the spill folder's reader); the
+ * bytes it returns are used before it is called again.
+ */
+export function decodeItem(bytes: Buffer, readText?: (ref: SpilledItem) => Buffer): unknown {
+  if (!isSpilled(bytes)) return decodeText(bytes[0], bytes, 1);
+  const ref = readSpilled(bytes);
+  if (!readText) throw new WireError('a spilled item where no spill folder is known');
+  return decodeText(ref.tag, readText(ref), 0);
+}
+
 /** The item as JSON text, cut to `max` bytes: what a person sees in the lineage. */
 export function previewItem(bytes: Buffer, max: number): string {
-  const cut = bytes.length - 1 > max;
-  const text = bytes.toString('utf8', 1, Math.min(bytes.length, max + 1));
-  if (bytes[0] === ItemTag.string)
+  const spilled = isSpilled(bytes);
+  const from = spilled ? spilledHeadBytes : 1;
+  const length = itemTextBytes(bytes);
+  const cut = length > max;
+  const text = bytes.toString('utf8', from, Math.min(bytes.length, from + max));
+  if ((spilled ? bytes[1] : bytes[0]) === ItemTag.string)
     return cut ? `${JSON.stringify(text).slice(0, -1)}…` : JSON.stringify(text);
   return cut ? `${text}…` : text;
 }
@@ -178,14 +255,25 @@ export function readHello(body: Buffer): Hello {
   return { secret: value.secret, pid: value.pid, refs: value.refs };
 }
 
-/** The most bytes a put frame of this text takes, header included (to flush before a large one). */
-export const putFrameBytes = (text: string): number => headerBytes + 5 + text.length * 3;
+/** What a client puts: the item's tag and text, or a spilled item's bytes (`spilledItem`). */
+export type ItemOut = ItemText | Buffer;
 
-export function writePut(w: FrameWriter, ref: number, [tag, text]: ItemText): void {
-  const start = w.begin(Frame.put, 5 + text.length * 3);
+const itemOutBytes = (item: ItemOut): number =>
+  Buffer.isBuffer(item) ? item.length : 1 + item[1].length * 3;
+
+function writeItemOut(w: FrameWriter, item: ItemOut): void {
+  if (Buffer.isBuffer(item)) return w.bytes(item);
+  w.u8(item[0]);
+  w.text(item[1]);
+}
+
+/** The most bytes a put frame of this item takes, header included (to flush before a large one). */
+export const putFrameBytes = (item: ItemOut): number => headerBytes + 4 + itemOutBytes(item);
+
+export function writePut(w: FrameWriter, ref: number, item: ItemOut): void {
+  const start = w.begin(Frame.put, 4 + itemOutBytes(item));
   w.u32(ref);
-  w.u8(tag);
-  w.text(text);
+  writeItemOut(w, item);
   w.end(start);
 }
 
@@ -232,11 +320,10 @@ export interface PutWait extends Wait {
   item: Buffer;
 }
 
-export function writePutWait(w: FrameWriter, wait: Wait, [tag, text]: ItemText): void {
-  const start = w.begin(Frame.putWait, waitBytes + 1 + text.length * 3);
+export function writePutWait(w: FrameWriter, wait: Wait, item: ItemOut): void {
+  const start = w.begin(Frame.putWait, waitBytes + itemOutBytes(item));
   writeWait(w, wait);
-  w.u8(tag);
-  w.text(text);
+  writeItemOut(w, item);
   w.end(start);
 }
 
@@ -452,4 +539,21 @@ export function writeNotice(w: FrameWriter, ref: number, error: WireFailure): vo
 export function readNotice(body: Buffer): { ref: number; error: WireFailure } {
   need(body, 4, 'notice');
   return { ref: body.readUInt32LE(0), error: failure(body, 'notice') };
+}
+
+export interface SpillFree {
+  writer: number;
+  seq: number;
+}
+
+export function writeSpillFree(w: FrameWriter, free: SpillFree): void {
+  const start = w.begin(Frame.spillFree, 8);
+  w.u32(free.writer);
+  w.u32(free.seq);
+  w.end(start);
+}
+
+export function readSpillFree(body: Buffer): SpillFree {
+  need(body, 8, 'spillFree');
+  return { writer: body.readUInt32LE(0), seq: body.readUInt32LE(4) };
 }

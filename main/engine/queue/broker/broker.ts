@@ -5,8 +5,10 @@ import { join } from 'node:path';
 import { ForkscopeError } from '../../../../contract/errors';
 import { ownTempDir, releaseTempDir, tempDirPrefix } from '../../containment/temp-dirs';
 import { FrameReader, FrameWriter, SlabReader, type OnFrame } from '../framing';
+import { makeSpillDir, SpillStore } from '../spill';
 import {
   Frame,
+  isSpilled,
   itemsFrameHead,
   readAck,
   readCall,
@@ -20,6 +22,8 @@ import {
   writeNotice,
   writeRecall,
   writeReply,
+  writeSpillFree,
+  WireError,
   type BrokerAddress,
   type QueueCall,
 } from '../wire';
@@ -38,6 +42,8 @@ export interface BrokerHooks {
  */
 export class QueueBroker {
   readonly address: BrokerAddress;
+  /** Where producers write large items (tmpfs), or null: every item travels inline. */
+  readonly spill: SpillStore | null;
   private readonly server: Server;
   private readonly dir: string | null;
   private readonly connections = new Set<Connection>();
@@ -55,8 +61,11 @@ export class QueueBroker {
       ownTempDir(this.dir);
       this.address = { path: join(this.dir, 'broker.sock'), secret };
     }
+    const spillDir = makeSpillDir(`forkscope-q-${process.pid}-`);
+    if (spillDir) ownTempDir(spillDir);
+    this.spill = spillDir ? new SpillStore(spillDir) : null;
     this.server = createServer({ pauseOnConnect: true }, (accepted) => {
-      const connection = new Connection(accepted, this.hooks, secret);
+      const connection = new Connection(accepted, this.hooks, secret, this.spill);
       this.connections.add(connection);
       connection.socket.once('close', () => this.connections.delete(connection));
     });
@@ -85,6 +94,10 @@ export class QueueBroker {
   stop(): void {
     for (const connection of this.connections) connection.destroy();
     this.server.close();
+    if (this.spill) {
+      this.spill.stop();
+      releaseTempDir(this.spill.dir);
+    }
     if (this.dir) {
       rmSync(this.dir, { recursive: true, force: true });
       releaseTempDir(this.dir);
@@ -166,6 +179,10 @@ class Connection implements Holder {
   private readonly refs = new Set<number>();
   private flushQueued = false;
   private gone = false;
+  /** Spill writers this connection's process wrote with: done writing once it closes. */
+  private readonly writers = new Set<number>();
+  /** Spilled items of puts waiting for room: their segments are kept until they are in or refused. */
+  private readonly pinned = new Set<Buffer>();
   private onNamed: (pid: number | null) => void = () => {};
   private onClosed: () => void = () => {};
   /** The pid the connection said it belongs to (null if it closed before saying so). */
@@ -177,6 +194,7 @@ class Connection implements Holder {
     accepted: Socket,
     private readonly hooks: BrokerHooks,
     private readonly secret: string,
+    private readonly spill: SpillStore | null,
   ) {
     const socket = readInPlace(
       accepted,
@@ -197,6 +215,20 @@ class Connection implements Holder {
     this.onNamed(null);
     this.onClosed();
     if (this.greeted) this.hooks.holderGone(this);
+    for (const item of this.pinned) this.spill?.release(item);
+    this.pinned.clear();
+    for (const writer of this.writers) this.spill?.writerGone(writer);
+  }
+
+  /** A spilled item's segment is known before the item is kept (the put itself may still be refused). */
+  private arrived(item: Buffer): void {
+    if (!isSpilled(item)) return;
+    if (!this.spill) throw new WireError('a spilled item where there is no spill folder');
+    const writer = this.spill.arrived(item, (seq) => {
+      writeSpillFree(this.writer, { writer, seq });
+      this.later();
+    });
+    this.writers.add(writer);
   }
 
   /** After a chunk: waiting getters are served once, so a burst of puts leaves in batches. */
@@ -261,6 +293,7 @@ class Connection implements Holder {
     switch (type) {
       case Frame.put: {
         const { ref, item } = readPut(body);
+        this.arrived(item);
         try {
           const queue = this.queue(ref);
           queue.accept(this.actor, item, Date.now());
@@ -272,18 +305,35 @@ class Connection implements Holder {
       }
       case Frame.putWait: {
         const put = readPutWait(body);
+        this.arrived(put.item);
         // The item may wait for room: it gets bytes of its own rather than hold a slab.
         const item = Buffer.from(put.item);
+        const pinned = this.spill !== null && isSpilled(item);
+        if (pinned) {
+          this.spill.retain(item);
+          this.pinned.add(item);
+        }
+        const unpin = () => {
+          if (pinned && this.pinned.delete(item)) this.spill!.release(item);
+        };
         this.guard(put.req, () =>
           this.queue(put.ref).put(
             this,
             item,
             put.block,
             put.timeoutMs,
-            (id) => this.reply(put.req, { id }),
-            (error) => this.error(put.req, error),
+            (id) => {
+              unpin();
+              this.reply(put.req, { id });
+            },
+            (error) => {
+              unpin();
+              this.error(put.req, error);
+            },
           ),
         );
+        // No such queue: refused before it could wait, and no callback unpins it.
+        if (!this.hooks.queueByRef(put.ref)) unpin();
         return;
       }
       case Frame.get: {

@@ -10,6 +10,7 @@
  */
 import { connect, type Socket } from 'node:net';
 import { FrameWriter, SlabReader, slabPool } from '../framing';
+import { SpillReader, SpillWriter, spillMinChars } from '../spill';
 import {
   decodeItem,
   Frame,
@@ -21,6 +22,7 @@ import {
   readNotice,
   readRecall,
   readReply,
+  readSpillFree,
   writeAck,
   writeCall,
   writeGet,
@@ -29,12 +31,15 @@ import {
   writePut,
   writePutWait,
   type BrokerAddress,
+  type ItemOut,
   type ItemText,
   type QueueCall,
+  type SpilledItem,
 } from '../wire';
 import {
   brokerPathEnv,
   brokerSecretEnv,
+  brokerSpillEnv,
   isPipeHandle,
   isQueueHandle,
   mapHandles,
@@ -145,8 +150,15 @@ class BrokerLink {
   private nextReq = 1;
   private flushQueued = false;
   private broken: QueueError | null = null;
+  /** Large items' text goes to the spill folder (spill.ts), not through the broker's socket. */
+  private readonly spillWriter: SpillWriter | null;
+  private readonly spillReader: SpillReader | null;
+  /** Bytes of spilled items whose puts are not flushed yet: they count toward `flushBytes`. */
+  private spilledUnflushed = 0;
 
-  constructor(address: BrokerAddress, refs: number[]) {
+  constructor(address: BrokerAddress, refs: number[], spillDir: string | undefined) {
+    this.spillWriter = spillDir ? new SpillWriter(spillDir) : null;
+    this.spillReader = spillDir ? new SpillReader(spillDir) : null;
     // The socket reads in place into large slabs: a lease's items are views, never joined or copied.
     const reader = new SlabReader((type, body) => this.onFrame(type, body));
     this.socket = connect({
@@ -194,7 +206,8 @@ class BrokerLink {
   }
 
   private flushSoon(): void {
-    if (this.writer.length >= flushBytes) return this.flush();
+    // A spilled item's frame is small, but a consumer waits for it as for an inline one.
+    if (this.writer.length + this.spilledUnflushed >= flushBytes) return this.flush();
     if (this.flushQueued) return;
     this.flushQueued = true;
     setImmediate(() => this.flush());
@@ -202,6 +215,7 @@ class BrokerLink {
 
   flush(callback?: () => void): void {
     this.flushQueued = false;
+    this.spilledUnflushed = 0;
     this.writeAcks();
     if (this.writer.length > 0 && !this.socket.destroyed) {
       const chunk = this.writer.take();
@@ -229,14 +243,24 @@ class BrokerLink {
     return new Promise((resolve, reject) => this.pending.set(req, { resolve, reject, ref }));
   }
 
+  /** What a put sends: the item inline, or (a large one) spilled. */
+  private itemOut(item: unknown): ItemOut {
+    const text = encode(item);
+    if (!this.spillWriter || text[1].length < spillMinChars) return text;
+    const spilled = this.spillWriter.write(text[0], text[1]);
+    if (!spilled) return text;
+    this.spilledUnflushed += text[1].length;
+    return spilled;
+  }
+
   /** Pipelined put (unbounded queue): no round trip; a refusal is reported by the next operation. */
   putNow(ref: number, item: unknown): Promise<void> | undefined {
     this.check(ref);
-    const text = encode(item);
+    const out = this.itemOut(item);
     this.writeAcks();
     // A large item goes into a fresh chunk rather than growing (and copying) this one.
-    if (!this.writer.fits(putFrameBytes(text[1])) && this.writer.length > 0) this.flush();
-    writePut(this.writer, ref, text);
+    if (!this.writer.fits(putFrameBytes(out)) && this.writer.length > 0) this.flush();
+    writePut(this.writer, ref, out);
     this.flushSoon();
     if (this.socket.writableLength > highWater)
       // A socket that closes never drains: then the put ends too, and the next operation says why.
@@ -251,12 +275,13 @@ class BrokerLink {
   }
 
   putWait(ref: number, item: unknown, options: BlockOptions): Promise<unknown> {
-    const text = encode(item);
+    this.check(ref);
+    const out = this.itemOut(item);
     return this.request(ref, (req) =>
       writePutWait(
         this.writer,
         { req, ref, timeoutMs: timeoutOf(options), block: options.block !== false },
-        text,
+        out,
       ),
     );
   }
@@ -272,6 +297,17 @@ class BrokerLink {
       buffer.ids = [];
       buffer.items = [];
       buffer.head = 0;
+    }
+    let acks = this.acks.get(ref);
+    if (!acks) this.acks.set(ref, (acks = []));
+    let value: unknown;
+    try {
+      // Read before its ack can leave: once got, the broker may remove a spilled item's segment.
+      value = decodeItem(item, this.readSpilled);
+    } finally {
+      // Handed out even when it cannot be read: the program got its error in its place.
+      acks.push(id);
+      slabPool.release(item);
     }
     // Streaming (big batches): ask for the next batch while this one is being used, without
     // waiting in the broker (block=false), so a consumer is never shown blocked by a read-ahead.
@@ -290,14 +326,15 @@ class BrokerLink {
       // The program may keep taking from the buffer without yielding: send now.
       this.flush();
     }
-    let acks = this.acks.get(ref);
-    if (!acks) this.acks.set(ref, (acks = []));
-    acks.push(id);
     this.flushSoon();
-    const value = decodeItem(item);
-    slabPool.release(item);
     return { hit: true, value };
   }
+
+  private readonly readSpilled = (ref: SpilledItem): Buffer => {
+    if (!this.spillReader)
+      throw new QueueError('unavailable', 'A spilled queue item, but no spill folder is known.');
+    return this.spillReader.read(ref);
+  };
 
   /** Items for `ref` are on their way without waiting in the broker: a read-ahead, or the rest of a lease. */
   private expecting(ref: number): boolean {
@@ -393,6 +430,11 @@ class BrokerLink {
       case Frame.recall:
         this.giveBack(readRecall(body).ref);
         return;
+      case Frame.spillFree: {
+        const { writer, seq } = readSpillFree(body);
+        this.spillWriter?.freed(writer, seq);
+        return;
+      }
     }
   }
 
@@ -560,13 +602,14 @@ export function bindQueueHandles(args: unknown[]): unknown[] {
   if (refs.size === 0) return args;
   const path = process.env[brokerPathEnv];
   const secret = process.env[brokerSecretEnv];
+  const spillDir = process.env[brokerSpillEnv];
   if (!path || !secret) {
     throw new QueueError(
       'unavailable',
       `A queue handle was passed, but ${brokerPathEnv} is not set: start this Process through Forkscope.`,
     );
   }
-  link ??= new BrokerLink({ path, secret }, [...refs]);
+  link ??= new BrokerLink({ path, secret }, [...refs], spillDir);
   const shared = link;
   return mapHandles(args, (handle) =>
     isPipeHandle(handle)
