@@ -74,6 +74,9 @@ test('the sidebar holds its own footer: connection, shortcuts, theme and languag
       box: element.clientWidth,
     }));
     expect(content, `${theme}: the sidebar's content is no wider than the sidebar`).toBeLessThanOrEqual(box);
+    // …and its theme button says what it does on one line (28px high, as the other buttons).
+    const toggle = (await nav.getByRole('button', { name: /^Switch to (dark|light) theme$/ }).boundingBox())!;
+    expect(toggle.height, `${theme}: the theme button is one line`).toBeLessThan(32);
   }
   await page.evaluate(() => localStorage.removeItem('forkscope.theme'));
 });
@@ -135,6 +138,7 @@ test.describe('a run and a pool, seen whole', () => {
     app,
     page,
   }) => {
+    let poolId = '';
     const { client, close } = await connectClient(app);
     try {
       const pool = await client.call('pools.create', {
@@ -142,6 +146,7 @@ test.describe('a run and a pool, seen whole', () => {
         workers: 2,
         label: 'newcomer squares',
       });
+      poolId = pool.id;
       await client.call('pools.map', {
         id: pool.id,
         target: '@examples/pool-tasks.js#square',
@@ -177,5 +182,17 @@ test.describe('a run and a pool, seen whole', () => {
     const detailsBox = (await details.boundingBox())!;
     const narrower = (await table.boundingBox())!;
     expect(narrower.x + narrower.width).toBeLessThanOrEqual(detailsBox.x + 1);
+
+    // The ✕ after an exited worker's lane name is in the legend once a worker has exited.
+    const legend = region.getByRole('list', { name: 'Legend of the Gantt chart' });
+    await expect(legend).toContainText('queued');
+    await expect(legend).not.toContainText('worker exited');
+    const { client: again, close: done } = await connectClient(app);
+    try {
+      await again.call('pools.terminate', { id: poolId });
+    } finally {
+      done();
+    }
+    await expect(legend).toContainText('worker exited');
   });
 });
