@@ -103,6 +103,27 @@ test.describe('a run and a pool, seen whole', () => {
     }
   });
 
+  test('a launch that failed, then worked, leaves no “Launch failed” above the run', async ({
+    app: _app,
+    page,
+  }) => {
+    await sections(page).getByRole('button', { name: /^Runs/ }).click();
+    const newRun = page.getByRole('button', { name: 'New run' });
+    if (await newRun.isVisible()) await newRun.click();
+    await page.getByLabel(/^Program/).fill('true');
+    await page.getByLabel(/^Label/).fill('newcomer retry');
+    await page.getByLabel(/^Working directory/).fill('/no/such/folder/for/newcomer');
+    await page.getByRole('button', { name: 'Launch', exact: true }).click();
+    const failed = page.getByRole('alert').filter({ hasText: 'Launch failed' });
+    await expect(failed).toContainText('/no/such/folder/for/newcomer');
+    await page.getByLabel(/^Working directory/).fill('/');
+    await page.getByRole('button', { name: 'Launch', exact: true }).click();
+    await expect(
+      page.getByRole('list', { name: 'Runs' }).getByRole('button', { name: /newcomer retry/ }),
+    ).toBeVisible();
+    await expect(failed).toHaveCount(0);
+  });
+
   test('a run’s process tree keeps its height under the details and the console', async ({ app, page }) => {
     const { client, close } = await connectClient(app);
     try {

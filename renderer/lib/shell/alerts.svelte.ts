@@ -50,10 +50,19 @@ class AlertsStore {
     this.items = this.items.filter((alert) => alert.id !== id);
   }
 
-  /** Runs `work`, reporting its failure under `action`; resolves to undefined when it failed. */
+  /**
+   * Runs `work`, reporting its failure under `action`; resolves to undefined when it failed. When
+   * it works, an earlier failure of the same action is dismissed: it no longer says how things are
+   * (a launch from a missing folder, then the same launch from the right one, kept "Launch failed"
+   * above the run that had started).
+   */
   async attempt<T>(action: string, work: () => Promise<T>): Promise<T | undefined> {
     try {
-      return await work();
+      const result = await work();
+      if (this.items.some((alert) => !alert.notice && alert.action === action)) {
+        this.items = this.items.filter((alert) => alert.notice || alert.action !== action);
+      }
+      return result;
     } catch (error) {
       this.report(action, error);
       return undefined;
