@@ -330,8 +330,14 @@ export class QueueEngine extends EventEmitter<QueueEngineEvents> {
         options.block ?? true,
         options.timeoutMs ?? -1,
         1,
-        (ids, items) =>
-          resolve({ itemId: ids[0]!, item: decodeItem(items[0]!, this.broker?.spill?.readText) }),
+        (ids, items) => {
+          // Called from whatever served the get (another process's put): a failure is this get's.
+          try {
+            resolve({ itemId: ids[0]!, item: decodeItem(items[0]!, this.broker?.spill?.readText) });
+          } catch (error) {
+            reject(new ForkscopeError('internal', `The item could not be read: ${(error as Error).message}`));
+          }
+        },
         reject,
         options.signal,
       ),

@@ -150,7 +150,9 @@ export class SpillWriter {
 
 /**
  * Reads spilled items' text. One segment per writer stays open (items of a writer mostly come in
- * order); the bytes returned are valid until the next read.
+ * order) until `close`, which the holder calls when it has nothing more to read for now: an open
+ * fd keeps a segment's pages after the broker removed it. The bytes returned are valid until the
+ * next read.
  */
 export class SpillReader {
   private readonly open = new Map<number, { seq: number; fd: number }>();
@@ -301,8 +303,18 @@ export class SpillStore {
     });
   }
 
-  /** A spilled item's text, for the engine's own gets (valid until the next read). */
-  readText = (ref: SpilledItem): Buffer => (this.reader ??= new SpillReader(this.dir)).read(ref);
+  /**
+   * A spilled item's text, for the engine's own gets (valid until the next read). Nothing stays
+   * open: an fd would keep a removed segment's pages.
+   */
+  readText = (ref: SpilledItem): Buffer => {
+    this.reader ??= new SpillReader(this.dir);
+    try {
+      return this.reader.read(ref);
+    } finally {
+      this.reader.close();
+    }
+  };
 
   stop(): void {
     this.reader?.close();

@@ -293,7 +293,8 @@ class BrokerLink {
     const k = buffer.head++;
     const id = buffer.ids[k]!;
     const item = buffer.items[k]!;
-    if (buffer.head === buffer.ids.length) {
+    const drained = buffer.head === buffer.ids.length;
+    if (drained) {
       buffer.ids = [];
       buffer.items = [];
       buffer.head = 0;
@@ -308,6 +309,8 @@ class BrokerLink {
       // Handed out even when it cannot be read: the program got its error in its place.
       acks.push(id);
       slabPool.release(item);
+      // Nothing more leased here for now: the segments read from may be removed or written over.
+      if (drained) this.spillReader?.close();
     }
     // Streaming (big batches): ask for the next batch while this one is being used, without
     // waiting in the broker (block=false), so a consumer is never shown blocked by a read-ahead.
@@ -331,9 +334,15 @@ class BrokerLink {
   }
 
   private readonly readSpilled = (ref: SpilledItem): Buffer => {
-    if (!this.spillReader)
-      throw new QueueError('unavailable', 'A spilled queue item, but no spill folder is known.');
-    return this.spillReader.read(ref);
+    try {
+      if (!this.spillReader) throw new Error('no spill folder is known');
+      return this.spillReader.read(ref);
+    } catch (error) {
+      throw new QueueError(
+        'unavailable',
+        `A large queue item could not be read from Forkscope’s spill folder: ${(error as Error).message}.`,
+      );
+    }
   };
 
   /** Items for `ref` are on their way without waiting in the broker: a read-ahead, or the rest of a lease. */
