@@ -88,6 +88,27 @@ test('Recordings is named as the other views are', async ({ app: _app, page }) =
   ).toBeVisible();
 });
 
+test('g c goes to Recordings, as g r/e/p/q/s go to the other views, and the shortcuts say so', async ({
+  app: _app,
+  page,
+}) => {
+  await page.locator('body').press('g');
+  await page.locator('body').press('c');
+  await expect(page.getByRole('main', { name: 'Recordings' })).toBeVisible();
+  await page.locator('body').press('?');
+  const help = page.getByRole('dialog', { name: 'Keyboard shortcuts' });
+  await expect(help.getByRole('row').filter({ hasText: 'Go to Recordings' })).toContainText(/g\s+c/);
+});
+
+test('the queue form says what Max size 0 and Joinable mean', async ({ app: _app, page }) => {
+  await sections(page).getByRole('button', { name: 'Queues' }).click();
+  const form = page.getByRole('form', { name: 'New queue' });
+  await expect(form.getByRole('spinbutton', { name: 'Max size' })).toHaveAccessibleDescription(
+    /0 means no limit/,
+  );
+  await expect(form.getByRole('checkbox', { name: 'Joinable' })).toHaveAccessibleDescription(/task_done\(\)/);
+});
+
 test.describe('a run and a pool, seen whole', () => {
   test.afterAll(async ({ serve }) => {
     const { client, close } = await connectClient(serve);

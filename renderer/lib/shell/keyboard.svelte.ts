@@ -33,6 +33,8 @@ export const shortcuts: Shortcut[] = [
   { command: 'go-pools', keys: ['g p'], does: goTo('pools'), where: null },
   { command: 'go-queues', keys: ['g q'], does: goTo('queues'), where: null },
   { command: 'go-system', keys: ['g s'], does: goTo('system'), where: null },
+  // Recordings: r is taken by Runs, so the c of reCordings.
+  { command: 'go-replay', keys: ['g c'], does: goTo('replay'), where: null },
   { command: 'search', keys: ['/'], does: m.shortcut_search, where: ['runs', 'system'] },
   { command: 'new-run', keys: ['n'], does: m.shortcut_new_run, where: ['runs'] },
   { command: 'run', keys: ['Ctrl+Enter'], does: m.shortcut_run, where: ['runs'] },
@@ -58,7 +60,14 @@ export const movementKeys: { keys: string; does: () => string }[] = [
   { keys: 'Esc', does: m.move_esc },
 ];
 
-const goKeys: Record<string, SectionId> = { r: 'runs', e: 'examples', p: 'pools', q: 'queues', s: 'system' };
+const goKeys: Record<string, SectionId> = {
+  r: 'runs',
+  e: 'examples',
+  p: 'pools',
+  q: 'queues',
+  s: 'system',
+  c: 'replay',
+};
 /** How long after `g` the second key of a sequence counts. */
 const sequenceMs = 1500;
 
