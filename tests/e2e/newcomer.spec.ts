@@ -1,4 +1,5 @@
 import type { Page } from '@playwright/test';
+import { startServe } from '../support/serve';
 import { connectClient, expect, test } from './fixtures';
 
 /**
@@ -107,6 +108,20 @@ test('the queue form says what Max size 0 and Joinable mean', async ({ app: _app
     /0 means no limit/,
   );
   await expect(form.getByRole('checkbox', { name: 'Joinable' })).toHaveAccessibleDescription(/task_done\(\)/);
+});
+
+test('an empty Queues view says where a Python program’s queues come from', async ({ page }) => {
+  // A serve mode of its own: the worker's shared one may hold other files' queues.
+  const fresh = await startServe();
+  try {
+    await page.goto(fresh.url);
+    await sections(page).getByRole('button', { name: 'Queues' }).click();
+    await expect(page.getByRole('main', { name: 'Queues' })).toContainText(
+      'or launch from Runs a Python program that uses multiprocessing.Queue or Pipe: its queues appear here',
+    );
+  } finally {
+    await fresh.stop('SIGINT');
+  }
 });
 
 test.describe('a run and a pool, seen whole', () => {
