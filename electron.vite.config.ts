@@ -68,6 +68,12 @@ function nativeSpawnHelper(): Plugin {
   };
 }
 
+/**
+ * Rolldown's "JavaScript callbacks ran for 4.3s" report appears whenever the machine is busy; a
+ * newcomer's first `npm start` read it as an error. Build speed is not what `npm start` is for.
+ */
+const quietChecks = { bundlerTimings: false };
+
 // One build produces everything: the Electron entry, the serve-mode entry and the
 // scripts the engine forks (they must exist as files on disk to be forked).
 export default defineConfig({
@@ -76,6 +82,7 @@ export default defineConfig({
     build: {
       outDir: 'out/main',
       rolldownOptions: {
+        checks: quietChecks,
         input: {
           electron: resolve('main/electron/main.ts'),
           serve: resolve('main/serve/main.ts'),
@@ -97,6 +104,7 @@ export default defineConfig({
     build: {
       outDir: 'out/preload',
       rolldownOptions: {
+        checks: quietChecks,
         input: { preload: resolve('preload/preload.ts') },
         // A sandboxed preload must be one CommonJS file.
         output: { format: 'cjs', entryFileNames: '[name].cjs' },
@@ -120,6 +128,7 @@ export default defineConfig({
       outDir: resolve('out/renderer'),
       // bench.html: the app plus the hooks bench/system.bench.ts drives (renderer/bench.ts); not packaged.
       rolldownOptions: {
+        checks: quietChecks,
         input: { index: resolve('renderer/index.html'), bench: resolve('renderer/bench.html') },
       },
     },
