@@ -64,6 +64,13 @@ test('another host added by its address: a run launched there, listed with its h
     await expect(row('937.25', 'This machine')).toHaveAttribute('data-own', 'run');
     await expect(row('937.5', 'This machine')).not.toHaveAttribute('data-own', 'run');
     await expect(grid.getByRole('row').filter({ hasText: 'sleep 937' })).toHaveCount(4);
+
+    // With only the other host's processes shown, the runs' trees below say they are this machine's.
+    const descendants = page.getByRole('region', { name: 'Descendants of a run' });
+    await expect(descendants).not.toContainText('started by this machine');
+    await systemPicker.selectOption({ label: 'server-b (connected)' });
+    await expect(descendants).toContainText('The runs listed here were started by this machine’s Forkscope');
+    await expect(descendants).toContainText('server-b’s runs');
   } finally {
     // The page's serve mode is shared with the next files of this worker: it is left as it was found.
     for (const { client, id } of launched) {
