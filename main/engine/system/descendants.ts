@@ -395,16 +395,19 @@ export class DescendantTracker extends EventEmitter<{ lanes: [LanesEvent] }> {
     member.waitKey = '';
     tracked.changed.add(lane);
     if (t - lane.start > foldWindowMs) return;
-    // A shim: what it ran before it became this program are its helpers. Look at them now, then fold.
-    for (const other of [...tracked.live.values()]) {
-      if (other.lane.ppid === lane.pid) this.check(other, t);
-    }
+    // A shim: what it ran before it became this program are its helpers, at any depth (a pyenv
+    // shim execs several times, and its subshells' children may be seen ended only at a later
+    // exec: helpers folded at an earlier one still count as folded parents). Parents come before
+    // children in `lanes`, so each is looked at now, then folded, before its children are.
     const folded = new Set<number>();
     for (const other of tracked.lanes) {
-      const over = other.end !== null && other.end <= t && other !== lane;
-      if (over && (other.ppid === lane.pid || folded.has(other.ppid)) && !other.folded) {
+      if (other === lane || (other.ppid !== lane.pid && !folded.has(other.ppid))) continue;
+      const live = tracked.live.get(other.pid);
+      if (live?.lane === other) this.check(live, t);
+      if (other.end === null || other.end > t) continue;
+      folded.add(other.pid);
+      if (!other.folded) {
         other.folded = true;
-        folded.add(other.pid);
         tracked.changed.add(other);
       }
     }
