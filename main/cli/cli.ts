@@ -10,7 +10,7 @@ import { report } from './report';
 const usage = `Usage: forkscope COMMAND …
 
   record [--out FILE] [--no-lens] -- PROGRAM [ARGS…]   run a program and record what it does
-  report FILE [--json]                                 what a recording holds
+  report FILE [--json] [--shims]                       what a recording holds
   open FILE [--no-browser]                             replay a recording (serve mode, prints its address)
   worker --redis URL [--queue NAME] …                  a fleet agent: runs distributed pool tasks
 

@@ -11,8 +11,30 @@ function ended(process: ReportProcess): string {
   return process.end === null ? 'still running' : 'ended';
 }
 
-/** `forkscope report FILE`: what happened, for a person. */
-export function reportText(report: Report, path: string): string {
+function processLine(report: Report, p: ReportProcess): string {
+  const parent =
+    p.logicalParent !== null && p.logicalParent !== p.ppid ? `, started by ${p.logicalParent}` : '';
+  return (
+    `  ${String(p.pid ?? '—').padStart(7)}  ppid ${String(p.ppid ?? '—').padEnd(7)} ${at(report, p.start)} → ` +
+    `${at(report, p.end)}  ${ended(p)}${parent}  ${p.argv.join(' ').slice(0, 100)}`
+  );
+}
+
+/** The processes the helpers were folded into: each one's nearest ancestor that is not folded. */
+function foldedInto(shown: ReportProcess[], helpers: ReportProcess[]): number[] {
+  const parentOf = new Map(helpers.map((p) => [p.pid, p.ppid]));
+  const into = new Set<number>();
+  for (const helper of helpers) {
+    let pid = helper.ppid;
+    for (let hops = 0; pid !== null && parentOf.has(pid) && hops <= helpers.length; hops++)
+      pid = parentOf.get(pid) ?? null;
+    if (pid !== null && shown.some((p) => p.pid === pid)) into.add(pid);
+  }
+  return [...into];
+}
+
+/** `forkscope report FILE`: what happened, for a person; `shims` lists the folded helpers too. */
+export function reportText(report: Report, path: string, options: { shims?: boolean } = {}): string {
   const out: string[] = [];
   const { recording } = report;
   const span =
@@ -28,14 +50,20 @@ export function reportText(report: Report, path: string): string {
   if (recording.truncated)
     out.push(`  (the size budget ran out: ${recording.droppedEvents} later events were not recorded)`);
 
-  out.push('', `Processes (${report.processes.length}):`);
-  for (const p of report.processes) {
-    const parent =
-      p.logicalParent !== null && p.logicalParent !== p.ppid ? `, started by ${p.logicalParent}` : '';
-    out.push(
-      `  ${String(p.pid ?? '—').padStart(7)}  ppid ${String(p.ppid ?? '—').padEnd(7)} ${at(report, p.start)} → ` +
-        `${at(report, p.end)}  ${ended(p)}${parent}  ${p.argv.join(' ').slice(0, 100)}`,
-    );
+  const shown = report.processes.filter((p) => !p.folded);
+  const helpers = report.processes.filter((p) => p.folded);
+  out.push('', `Processes (${shown.length}):`);
+  for (const p of shown) out.push(processLine(report, p));
+  if (helpers.length > 0) {
+    const into = foldedInto(shown, helpers);
+    const where = into.length === 0 ? '' : ` into ${into.length === 1 ? 'pid' : 'pids'} ${into.join(', ')}`;
+    // The short-lived processes a shim (pyenv, asdf, `sh -c`) ran before it exec'd the program.
+    const noun = helpers.length === 1 ? 'helper' : 'helpers';
+    if (!options.shims) out.push(`  (${helpers.length} shim ${noun} folded${where}; --shims lists them)`);
+    else {
+      out.push('', `Shim helpers (${helpers.length}, folded${where}):`);
+      for (const p of helpers) out.push(processLine(report, p));
+    }
   }
 
   if (report.pools.length > 0) out.push('', `Pools (${report.pools.length}):`);

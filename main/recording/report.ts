@@ -55,6 +55,12 @@ export interface ReportProcess {
   signal: string | null;
   /** How it was seen: a run Forkscope started, the Python lens, or sampling of a run's tree. */
   seenBy: ('run' | 'lens' | 'tree')[];
+  /**
+   * A shim's short-lived helper (a pyenv shim's readlink and bash subshells, run before the shim
+   * exec'd the real program): folded into the process it became, as the descendants timeline
+   * folds it. Listed after the others; `forkscope report` counts them, --shims lists them.
+   */
+  folded: boolean;
 }
 
 export interface ReportTask {
@@ -349,6 +355,7 @@ function reportProcesses(
       exitCode: run.exit?.code ?? null,
       signal: run.exit?.signal ?? null,
       seenBy: ['run'],
+      folded: false,
     };
     if (run.pid === null) unstarted.push(process);
     else byPid.set(run.pid, process);
@@ -375,6 +382,7 @@ function reportProcesses(
         exitCode,
         signal,
         seenBy: ['lens'],
+        folded: false,
       });
     }
   }
@@ -398,9 +406,13 @@ function reportProcesses(
         exitCode: null,
         signal: null,
         seenBy: ['tree'],
+        // The tracker's own rule (main/engine/system/descendants.ts), as recorded; entries are
+        // not re-validated on reading, and recordings older than the flag have none.
+        folded: lane.folded === true,
       });
     }
   }
   const sorted = [...byPid.values()].sort((a, b) => (a.start ?? 0) - (b.start ?? 0));
-  return [...sorted, ...unstarted];
+  const helpers = sorted.filter((process) => process.folded);
+  return [...sorted.filter((process) => !process.folded), ...unstarted, ...helpers];
 }

@@ -22,12 +22,18 @@ export function tempFolder(): string {
 /** Runs `forkscope …` as a user would, through the bin launcher; `onStart` may signal it. */
 export function runCli(
   args: string[],
-  options: { cwd: string; input?: Buffer; onStart?: (pid: number, stdout: () => string) => void },
+  options: {
+    cwd: string;
+    input?: Buffer;
+    /** Added to (over) this process's environment, e.g. a PATH with a shim first. */
+    env?: Record<string, string>;
+    onStart?: (pid: number, stdout: () => string) => void;
+  },
 ): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [launcher, ...args], {
       cwd: options.cwd,
-      env: { ...process.env, XDG_STATE_HOME: join(options.cwd, 'state') },
+      env: { ...process.env, XDG_STATE_HOME: join(options.cwd, 'state'), ...options.env },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     const out: Buffer[] = [];
