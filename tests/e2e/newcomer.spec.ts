@@ -129,7 +129,7 @@ test.describe('a run and a pool, seen whole', () => {
     const { client, close } = await connectClient(serve);
     try {
       for (const pool of await client.call('pools.list', {})) {
-        if (pool.label === 'newcomer squares' && pool.state !== 'terminated') {
+        if (pool.label === 'newcomer pool' && pool.state !== 'terminated') {
           await client.call('pools.terminate', { id: pool.id });
         }
       }
@@ -201,7 +201,7 @@ test.describe('a run and a pool, seen whole', () => {
       const pool = await client.call('pools.create', {
         kind: 'function',
         workers: 2,
-        label: 'newcomer squares',
+        label: 'newcomer pool',
       });
       poolId = pool.id;
       await client.call('pools.map', {
@@ -215,11 +215,11 @@ test.describe('a run and a pool, seen whole', () => {
     await page.setViewportSize({ width: 1280, height: 800 });
     await sections(page).getByRole('button', { name: 'Pools' }).click();
     await page
-      .getByRole('button', { name: /newcomer squares/ })
+      .getByRole('button', { name: /newcomer pool/ })
       .first()
       .click();
-    const region = page.getByRole('region', { name: /newcomer squares/ });
-    const table = region.getByRole('table', { name: /Tasks of newcomer squares/ });
+    const region = page.getByRole('region', { name: /newcomer pool/ });
+    const table = region.getByRole('table', { name: /Tasks of newcomer pool/ });
     await expect(table.getByRole('button', { name: 'Show task 3', exact: true })).toBeVisible();
     // Its add-tasks list names its function as the create form does (it showed the message
     // function's JavaScript source, a line wider than the window).
