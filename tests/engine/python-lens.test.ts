@@ -211,6 +211,51 @@ describe.runIf(process.platform === 'linux')('the Python lens', () => {
     },
   );
 
+  it('every way a pool is given work: each task’s input is its arguments (or its chunk’s items), in the summary and the details', async () => {
+    const ran = await runPython(['pool_inputs.py']);
+    expect(ran.exitcode).toBe(0);
+    const [pool, executor] = ran.pools as [Ran['pools'][number], Ran['pools'][number]];
+    // imap's tasks are made as they start, so in no set order beside the others.
+    const inputs = (tasks: TaskSummary[]) => tasks.map((task) => [task.label, task.input]).sort();
+    expect(inputs(pool.tasks)).toEqual([
+      ['work × 2 (chunk 1 of 2)', '0, 1'],
+      ['work × 2 (chunk 2 of 2)', '2, 3'],
+      ['work(10)', '10'],
+      ['work(11)', '11'],
+      ['work(7, scale=2)', '7, scale=2'],
+    ]);
+    expect(inputs(executor.tasks)).toEqual([
+      ['work(20)', '20'],
+      ['work(21)', '21'],
+      ["work(5, scale='ab')", "5, scale='ab'"],
+    ]);
+    const applied = pool.tasks.find((task) => task.label === 'work(7, scale=2)')!;
+    const detail = poolsOf(engine).get(pool.record.id).detail(applied.id);
+    expect(detail).toMatchObject({ input: '7, scale=2', result: '14', state: 'done' });
+  });
+
+  it('bare os.fork children’s exit codes, as their parent collected them with os.waitpid, wait, wait4 and waitid', async () => {
+    const [on, off] = [
+      await runPython(['fork_exits.py']),
+      await runPython(['fork_exits.py'], { lens: 'off' }),
+    ];
+    // What every wait returned, and the traceback of the one that raised, are Python's own.
+    expect(on.stdout).toBe(off.stdout);
+    expect(on.stdout).toContain('still running (0, 0)');
+    expect(on.stderr).toBe(off.stderr);
+    expect(on.stderr).toMatch(/^Traceback[^]*os\.waitpid\(-1, 0\)\nChildProcessError: /);
+    expect([on.exitcode, off.exitcode]).toEqual([1, 1]);
+    const parent = on.lens.processes.find((process) => process.via === 'the program')!;
+    const children = on.lens.processes.filter((process) => process.via === 'os.fork');
+    expect(children.map((child) => [child.ppid, child.exitcode])).toEqual([
+      [parent.pid, 10],
+      [parent.pid, 11],
+      [parent.pid, -9],
+      [parent.pid, 12],
+    ]);
+    expect(on.lens.status.errors).toBe(0);
+  });
+
   async function deadlocked(file: string): Promise<{ runId: string; cycle: string[] }> {
     const record = await engine.launch({
       program: python,

@@ -8,6 +8,16 @@ describe('the Python lens wire format', () => {
     expect(parseLensEvent({ ...put, e: 'get' })).toEqual({ ...put, e: 'get' });
     expect(parseLensEvent({ e: 'proc.exit', child: 5, code: -15, t: 2 })).toMatchObject({ code: -15 });
     expect(parseLensEvent({ e: 'worker.exit', child: 5, code: 0, t: 2 })).toMatchObject({ e: 'worker.exit' });
+    expect(parseLensEvent({ e: 'reaped', child: 5, code: 10, t: 2 })).toMatchObject({
+      e: 'reaped',
+      code: 10,
+    });
+    expect(parseLensEvent({ e: 'reaped', child: 5, code: null, t: 2 })).toBeNull();
+    const submit = { e: 'task.submit', t: 1, pool: 3, job: 0, i: 0, fn: 'work', args: 'work(3)' };
+    expect(parseLensEvent({ ...submit, input: '3' })).toMatchObject({ input: '3' });
+    // A lens that tells no input (an older one) is still read; the task then has none.
+    expect(parseLensEvent(submit)).toEqual(submit);
+    expect(parseLensEvent({ ...submit, input: 3 })).toBeNull();
   });
 
   it('takes a run of puts or gets as one items line: a time and a preview per item, by name', () => {

@@ -94,6 +94,8 @@ export const lensEvent = z.discriminatedUnion('e', [
   z.object({ e: z.literal('proc.run'), t, name: text, target: text.nullable() }),
   z.object({ e: z.literal('proc.end'), t, code: z.number().int().nullable() }),
   z.object({ e: z.enum(['proc.exit', 'popen.exit', 'worker.exit']), t, child: pid, code: z.number().int() }),
+  /** The process collected this child's exit through os.wait/waitpid/wait3/wait4/waitid. */
+  z.object({ e: z.literal('reaped'), t, child: pid, code: z.number().int() }),
   z.object({ e: z.literal('popen'), t, child: pid, argv, cwd: text.nullable() }),
   z.object({
     e: z.literal('popen.fail'),
@@ -125,7 +127,10 @@ export const lensEvent = z.discriminatedUnion('e', [
     job,
     i: job,
     fn: text.nullable(),
+    /** The task's label: `work(3)`, `work × 4`. */
     args: text,
+    /** What it was given: the call's arguments (`3`), a chunk's items (`1, 2, 3`); previews. */
+    input: text.nullable().optional(),
     items: z.number().int().nullable().optional(),
   }),
   z.object({
@@ -147,6 +152,7 @@ export const lensEvent = z.discriminatedUnion('e', [
     fn: text.nullable(),
     items: z.number().int().nullable(),
     args: text,
+    input: text.nullable().optional(),
   }),
   z.object({
     e: z.literal('task.end'),

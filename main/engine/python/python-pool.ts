@@ -13,6 +13,20 @@ export interface PythonPoolInfo {
   createdAt: number;
 }
 
+/** The most characters of a task's input a summary carries, as for the engine's own tasks. */
+const inputChars = 100;
+
+/** A Python program's task: its input is the lens's preview of its arguments (or chunk's items). */
+class PythonTask extends Task {
+  given: string | null = null;
+
+  override input(): string | null {
+    const text = this.given;
+    if (text === null) return null;
+    return text.length > inputChars ? `${text.slice(0, inputChars - 1)}…` : text;
+  }
+}
+
 interface Lane {
   lane: number;
   pid: number;
@@ -32,7 +46,7 @@ export class PythonPool extends PoolBase {
   readonly kind = 'python' as const;
   private readonly laneOf = new Map<number, Lane>();
   private readonly allLanes: Lane[] = [];
-  private readonly byJob = new Map<string, Task>();
+  private readonly byJob = new Map<string, PythonTask>();
   /** When the program called Pool.terminate(), or null. */
   private terminatedAt: number | null = null;
 
@@ -98,12 +112,13 @@ export class PythonPool extends PoolBase {
     fn: string | null,
     label: string | null,
     items = 1,
-  ): Task {
+    input: string | null = null,
+  ): PythonTask {
     const key = `${job}:${index}`;
     let task = this.byJob.get(key);
     if (!task) {
       const mode = items > 1 ? TaskMode.Map : TaskMode.Call;
-      task = new Task(
+      task = new PythonTask(
         this.tasks.length + 1,
         fn ?? '?',
         mode,
@@ -115,6 +130,8 @@ export class PythonPool extends PoolBase {
       this.byJob.set(key, task);
       this.addTask(task);
     }
+    // A map chunk's items are told only when a worker takes it.
+    if (input !== null) task.given ??= input;
     return task;
   }
 
@@ -130,8 +147,9 @@ export class PythonPool extends PoolBase {
     fn: string | null,
     label: string,
     items?: number | null,
+    input: string | null = null,
   ): void {
-    this.taskFor(job, index, t, fn, label, items ?? 1);
+    this.taskFor(job, index, t, fn, label, items ?? 1, input);
   }
 
   /** Pool.map and friends: one task per chunk, known up front when the iterable had a length. */
@@ -157,9 +175,10 @@ export class PythonPool extends PoolBase {
     fn: string | null,
     label: string,
     items: number | null,
+    input: string | null = null,
   ): void {
     this.addWorker(pid, t);
-    const task = this.taskFor(job, index, t, fn, label, items ?? 1);
+    const task = this.taskFor(job, index, t, fn, label, items ?? 1, input);
     if (task.state !== 'queued') return;
     task.pid = pid;
     task.lane = this.laneOf.get(pid)!.lane;

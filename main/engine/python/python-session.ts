@@ -54,6 +54,8 @@ export class PythonSession extends EventEmitter<{ changed: [] }> {
   private readonly queues = new Map<number, ObservedQueue>();
   private readonly pipes: PipeEnds[] = [];
   private readonly lockHolders = new Map<string | number, number>();
+  /** Exits collected by a parent before the child's own connection was read (two streams race). */
+  private readonly reapedEarly = new Map<number, { t: number; code: number }>();
   private ended = false;
 
   /** The run has ended and every last event is in. */
@@ -99,6 +101,10 @@ export class PythonSession extends EventEmitter<{ changed: [] }> {
     process.connected = true;
     process.ppid = hello.ppid;
     process.argv = hello.argv;
+    const reaped = this.reapedEarly.get(hello.pid);
+    // Only a process that started before the reap is that child (not a later one with its pid).
+    if (reaped && reaped.t >= hello.t) this.childExited(process, reaped.t, reaped.code);
+    this.reapedEarly.delete(hello.pid);
     if (!known && this.processes.size < maxProcesses) this.processes.set(hello.pid, process);
     this.changed();
   }
@@ -142,6 +148,12 @@ export class PythonSession extends EventEmitter<{ changed: [] }> {
       if (this.processes.size < maxProcesses) this.processes.set(pid, process);
     }
     return process;
+  }
+
+  /** Its parent collected its exit status: the first word on it stands. */
+  private childExited(child: Process, t: number, code: number): void {
+    child.exitcode ??= code;
+    child.endedAt ??= t;
   }
 
   private actorOf(process: Process): number {
@@ -223,6 +235,12 @@ export class PythonSession extends EventEmitter<{ changed: [] }> {
         if (event.e === 'worker.exit' && !child.connected) {
           for (const pool of this.pools.values()) pool.workerExited(event.child, event.t, event.code);
         }
+        break;
+      }
+      case 'reaped': {
+        const child = this.processes.get(event.child);
+        if (child) this.childExited(child, event.t, event.code);
+        else if (this.reapedEarly.size < maxPending) this.reapedEarly.set(event.child, event);
         break;
       }
       case 'popen': {
@@ -374,7 +392,7 @@ export class PythonSession extends EventEmitter<{ changed: [] }> {
         pool.terminated(event.t);
         break;
       case 'task.submit':
-        pool.submitted(event.job, event.i, event.t, event.fn, event.args, event.items);
+        pool.submitted(event.job, event.i, event.t, event.fn, event.args, event.items, event.input ?? null);
         this.releaseEarly(`${event.pool}:${event.job}`);
         break;
       case 'map.submit':
@@ -384,7 +402,16 @@ export class PythonSession extends EventEmitter<{ changed: [] }> {
         this.releaseEarly(`${event.pool}:${event.job}`);
         break;
       case 'task.start':
-        pool.started(event.job, event.i, pid, event.t, event.fn, event.args, event.items);
+        pool.started(
+          event.job,
+          event.i,
+          pid,
+          event.t,
+          event.fn,
+          event.args,
+          event.items,
+          event.input ?? null,
+        );
         break;
       case 'task.end':
         pool.finished(

@@ -8,7 +8,7 @@ the pool shares whatever the start method, so no identifier has to travel inside
 from . import channel
 from .channel import emit
 from .patching import INTERNAL, patcher, wrap
-from .preview import call_preview, exception_info, function_name, preview
+from .preview import args_preview, exception_info, function_name, items_preview, preview
 from .queues import mark_internal, pipe_inode
 
 
@@ -53,20 +53,31 @@ class _Tap:
         return self._fs_target.put(item, *args, **kwargs)
 
 
+def _call(name, args, kwargs=None):
+    given = args_preview(args, kwargs)
+    label = "%s(%s)" % (name, given)
+    return label if len(label) <= 200 else label[:199] + "…", given
+
+
 def _task_of(function, args, kwargs):
-    """What a task calls: a map chunk (mapstar, _process_chunk) is named by the function it maps."""
+    """What a task calls, its label and what it was given (its arguments, or a chunk's items): a
+    map chunk (mapstar, _process_chunk) is named by the function it maps."""
     name = function_name(function)
     if name in ("mapstar", "starmapstar") and args and isinstance(args[0], tuple) and len(args[0]) == 2:
         mapped, chunk = args[0]
         items = len(chunk) if hasattr(chunk, "__len__") else None
-        return function_name(mapped), items, "%s × %s" % (function_name(mapped), items)
+        given = items_preview(chunk) if items is not None else None
+        return function_name(mapped), items, "%s × %s" % (function_name(mapped), items), given
     if name == "_process_chunk":
         mapped = getattr(function, "args", (None,))[0] or getattr(function, "keywords", {}).get("fn")
         chunk = args[0] if args else ()
         items = len(chunk) if hasattr(chunk, "__len__") else None
         first = chunk[0] if items else ()
-        return function_name(mapped), items, call_preview(function_name(mapped), tuple(first))
-    return name, None, call_preview(name, tuple(args), kwargs)
+        label, given = _call(function_name(mapped), tuple(first))
+        # A chunk of several calls: each call's arguments, as a tuple.
+        return function_name(mapped), items, label, given if items == 1 else items_preview(chunk)
+    label, given = _call(name, tuple(args), kwargs)
+    return name, None, label, given
 
 
 def _outcome(ok, value, wrapped_error=None):
@@ -94,9 +105,9 @@ def _tapped_worker(worker, read_task, read_result):
                 if read is None:
                     return
                 job, index, function, task_args, task_kwargs = read
-                name, items, label = _task_of(function, task_args, task_kwargs)
+                name, items, label, given = _task_of(function, task_args, task_kwargs)
                 emit({"e": "task.start", "pool": inode, "job": job, "i": index, "fn": name, "items": items,
-                      "args": label}, urgent=True)
+                      "args": label, "input": given}, urgent=True)
 
             def finished(message):
                 read = read_result(message)
@@ -155,8 +166,9 @@ def _patch_pool(module):
             result = apply_async(self, func, args, kwds, *rest, **kwargs)
             inode = pool_inode(self)
             if inode is not None:
+                label, given = _call(function_name(func), tuple(args), kwds)
                 emit({"e": "task.submit", "pool": inode, "job": result._job, "i": 0, "fn": function_name(func),
-                      "args": call_preview(function_name(func), tuple(args), kwds)})
+                      "args": label, "input": given})
             return result
 
         return apply_async_wrapper
@@ -297,9 +309,9 @@ def _patch_executor(module):
                 future = submit(self, fn, *args, **kwargs)
             inode = getattr(self, "_forkscope_inode", None)
             if inode is not None:
-                name, items, label = _task_of(fn, args, kwargs)
+                name, items, label, given = _task_of(fn, args, kwargs)
                 emit({"e": "task.submit", "pool": inode, "job": self._queue_count - 1, "i": 0, "fn": name,
-                      "items": items, "args": label})
+                      "items": items, "args": label, "input": given})
             return future
 
         return submit_wrapper

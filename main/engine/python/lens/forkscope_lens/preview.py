@@ -40,16 +40,29 @@ def preview(value):
     return text if len(text) <= LIMIT else text[: LIMIT - 1] + "…"
 
 
-def call_preview(name, args, kwargs=None):
+def args_preview(args, kwargs=None):
+    """A call's arguments as they would be written in it: `3, 'a', key=1`, bounded."""
     try:
         parts = [preview(arg) for arg in args[:6]]
         if len(args) > 6:
             parts.append("…")
         for key, value in list((kwargs or {}).items())[:4]:
             parts.append("%s=%s" % (key, preview(value)))
-        text = "%s(%s)" % (name, ", ".join(parts))
+        text = ", ".join(parts)
     except Exception:
-        text = "%s(…)" % name
+        text = "…"
+    return text if len(text) <= 200 else text[:199] + "…"
+
+
+def items_preview(items):
+    """A map chunk's items, each previewed, at most 6 of them: `1, 2, 3, …`."""
+    try:
+        parts = [preview(item) for item in items[:6]]
+        if len(items) > 6:
+            parts.append("…")
+        text = ", ".join(parts)
+    except Exception:
+        text = "…"
     return text if len(text) <= 200 else text[:199] + "…"
 
 

@@ -195,3 +195,60 @@ def _patch_subprocess(module):
 
     wrap(popen, "__init__", make_init)
     wrap(popen, "wait", make_wait)
+
+
+def _exit_code(status):
+    """A wait status as Python's os.waitstatus_to_exitcode says it: the code, or -signal; None
+    for a child that only stopped or continued (WUNTRACED, WCONTINUED)."""
+    if os.WIFEXITED(status):
+        return os.WEXITSTATUS(status)
+    if os.WIFSIGNALED(status):
+        return -os.WTERMSIG(status)
+    return None
+
+
+def _tell_reaped(pid, code):
+    if pid > 0 and code is not None:
+        emit({"e": "reaped", "child": pid, "code": code})
+
+
+def _make_reaper(wait):
+    """os.wait, waitpid, wait3, wait4: (pid, status, …), pid 0 when WNOHANG found nothing. The
+    result and any exception are the original's, untouched."""
+
+    def reaper_wrapper(*args, **kwargs):
+        result = wait(*args, **kwargs)
+        try:
+            _tell_reaped(result[0], _exit_code(result[1]))
+        except Exception:
+            channel.count_error()
+        return result
+
+    return reaper_wrapper
+
+
+def _make_waitid(waitid):
+    """os.waitid: a result with si_pid, si_code, si_status, or None when WNOHANG found nothing."""
+
+    def waitid_wrapper(*args, **kwargs):
+        result = waitid(*args, **kwargs)
+        try:
+            if result is not None:
+                if result.si_code == os.CLD_EXITED:
+                    _tell_reaped(result.si_pid, result.si_status)
+                elif result.si_code in (os.CLD_KILLED, os.CLD_DUMPED):
+                    _tell_reaped(result.si_pid, -result.si_status)
+        except Exception:
+            channel.count_error()
+        return result
+
+    return waitid_wrapper
+
+
+@patcher("os")
+def _patch_os(module):
+    # A bare os.fork child's exit code is known only to the parent that collects it: every wait
+    # function is watched (multiprocessing and subprocess collect theirs through os.waitpid too).
+    for name in ("wait", "waitpid", "wait3", "wait4"):
+        wrap(module, name, _make_reaper)
+    wrap(module, "waitid", _make_waitid)
