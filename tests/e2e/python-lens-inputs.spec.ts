@@ -1,0 +1,21 @@
+import type { Page } from '@playwright/test';
+import { expect, test } from './fixtures';
+
+const sections = (page: Page) => page.getByRole('navigation', { name: 'Sections' });
+
+test('3_pool.py from Examples: each task’s Input is the argument its program gave it', async ({
+  app: _app,
+  page,
+}) => {
+  await sections(page).getByRole('button', { name: 'Examples' }).click();
+  await page.getByRole('button', { name: 'Run Python original · 3_pool.py' }).click();
+  await expect(page.getByLabel('Pool state')).toHaveText('done', { timeout: 30_000 });
+  for (const n of [0, 1, 2, 3, 4]) {
+    const row = page
+      .getByRole('row')
+      .filter({ has: page.getByRole('button', { name: `Show task ${n + 1}`, exact: true }) });
+    await expect(row).toContainText(`long_time_task(${n})`);
+    // Its own cell, not only inside the label.
+    await expect(row.getByRole('cell').filter({ hasText: new RegExp(`^${n}$`) })).toHaveCount(1);
+  }
+});
