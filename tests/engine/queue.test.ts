@@ -116,12 +116,13 @@ describe('queues between real processes', () => {
     const q = { $queue: queue.id };
     const prefix = 'B'.repeat(40_000);
     const consumer = await engine.startProcess({ target: target('consume'), args: [q] });
-    const producer = await engine.startProcess({ target: target('produce'), args: [q, prefix, 60] });
+    // 12 MB: past a spill segment, each segment got before the producer moves on to the next.
+    const producer = await engine.startProcess({ target: target('produce'), args: [q, prefix, 300] });
     expect((await engine.join(producer.id, 60_000)).exit?.exitcode).toBe(0);
     await engine.queues.put(queue.id, null);
     const got = (await engine.join(consumer.id, 60_000)).result as string[];
-    expect(got).toEqual(Array.from({ length: 60 }, (_, i) => `${prefix}-${i}`));
-    expect(engine.queues.info(queue.id)).toMatchObject({ puts: 61, gets: 61, depth: 0 });
+    expect(got).toEqual(Array.from({ length: 300 }, (_, i) => `${prefix}-${i}`));
+    expect(engine.queues.info(queue.id)).toMatchObject({ puts: 301, gets: 301, depth: 0 });
     const dir = spillDir();
     if (dir) await eventually(() => readdirSync(dir).length === 0, 20_000, 'every segment to be removed');
   });

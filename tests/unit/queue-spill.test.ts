@@ -12,8 +12,9 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-/** Lets the store's removals (done after the current turn) happen. */
+/** Lets the store's renames and removals (done after the current turn) happen. */
 const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+const files = () => readdirSync(dir).sort();
 
 describe('queue spill folder', () => {
   it('what a writer spills reads back the same, across segments, strings and JSON alike', () => {
@@ -46,41 +47,64 @@ describe('queue spill folder', () => {
     expect(writer.write(ItemTag.string, 'a'.repeat(40_000))).toBeNull();
   });
 
-  it('a segment goes back to its writer once complete and empty; a gone writer’s files are removed', async () => {
+  it('an emptied segment goes to a free slot and its writer writes over it; a gone writer’s files are removed', async () => {
     const writer = new SpillWriter(dir);
+    const reader = new SpillReader(dir);
     const store = new SpillStore(dir);
-    const handedBack: number[] = [];
     const arrive = (text: string) => {
       const item = writer.write(ItemTag.string, text)!;
-      const from = store.arrived(item, (seq) => handedBack.push(seq));
+      store.arrived(item);
       store.retain(item);
-      return { item, writer: from };
+      return item;
     };
-    // Three segments: 0 and 1 complete (the writer moved on), 2 the one being written.
+    // Segments 0 and 1 complete (the writer moved on), 2 the one being written.
     const big = 'q'.repeat(3 * 1024 * 1024);
     const put = Array.from({ length: 7 }, () => arrive(big));
-    expect(put.map(({ item }) => readSpilled(item).seq)).toEqual([0, 0, 0, 1, 1, 1, 2]);
-    // Segment 0 still holds items: nothing is handed back until its last one is got.
-    store.release(put[0]!.item);
-    store.release(put[1]!.item);
-    expect(handedBack).toEqual([]);
-    store.release(put[2]!.item);
-    expect(handedBack).toEqual([0]);
-    // The writer writes over it: renamed to its next segment, not a new file.
-    const w = put[0]!.writer;
-    writer.freed(w, 0);
-    const later = Array.from({ length: 3 }, () => arrive(big));
-    expect(readdirSync(dir).sort()).toEqual([`${w}-1`, `${w}-2`, `${w}-3`]);
-    // Segment 1 is handed back too, but its writer ends before writing over it.
-    for (const { item } of put.slice(3, 6)) store.release(item);
-    expect(handedBack).toEqual([0, 1]);
+    const w = readSpilled(put[0]!).writer;
+    expect(put.map((item) => readSpilled(item).seq)).toEqual([0, 0, 0, 1, 1, 1, 2]);
+    // Segment 0 still holds an item: it stays until its last one is got.
+    store.release(put[0]!);
+    store.release(put[1]!);
+    await nextTurn();
+    expect(files()).toEqual([`${w}-0`, `${w}-1`, `${w}-2`]);
+    store.release(put[2]!);
+    await nextTurn();
+    expect(files()).toEqual([`${w}-1`, `${w}-2`, `${w}-free0`]);
+    // The writer's next segment is that file, renamed; what it writes there reads back.
+    const later = Array.from({ length: 3 }, () => arrive('s'.repeat(3 * 1024 * 1024)));
+    expect(readSpilled(later[2]!).seq).toBe(3);
+    expect(files()).toEqual([`${w}-1`, `${w}-2`, `${w}-3`]);
+    expect(decodeItem(later[2]!, (ref) => reader.read(ref))).toBe('s'.repeat(3 * 1024 * 1024));
+    reader.close();
+    // Segment 1 emptied too, then the writer's process ends: what holds nothing is removed,
+    // what still holds items stays until they are got.
+    for (const item of put.slice(3, 6)) store.release(item);
+    await nextTurn();
+    expect(files()).toEqual([`${w}-2`, `${w}-3`, `${w}-free0`]);
     store.writerGone(w);
     await nextTurn();
-    // Gone: what held nothing; kept: what still holds items, until they are got.
-    expect(readdirSync(dir).sort()).toEqual([`${w}-2`, `${w}-3`]);
-    for (const { item } of [put[6]!, ...later]) store.release(item);
+    expect(files()).toEqual([`${w}-2`, `${w}-3`]);
+    for (const item of [put[6]!, ...later]) store.release(item);
     await nextTurn();
-    expect(readdirSync(dir)).toEqual([]);
-    expect(handedBack).toEqual([0, 1]);
+    expect(files()).toEqual([]);
+  });
+
+  it('a segment already empty when its writer moves on goes to a free slot at once', async () => {
+    const writer = new SpillWriter(dir);
+    const store = new SpillStore(dir);
+    const big = 'r'.repeat(3 * 1024 * 1024);
+    // The consumer keeps up: each item is got before the next is put.
+    const seqs: number[] = [];
+    let w = 0;
+    for (let k = 0; k < 4; k++) {
+      const item = writer.write(ItemTag.string, big)!;
+      w = store.arrived(item);
+      store.retain(item);
+      seqs.push(readSpilled(item).seq);
+      store.release(item);
+    }
+    expect(seqs).toEqual([0, 0, 0, 1]);
+    await nextTurn();
+    expect(files()).toEqual([`${w}-1`, `${w}-free0`]);
   });
 });

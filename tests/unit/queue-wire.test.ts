@@ -23,7 +23,6 @@ import {
   readRecall,
   readReply,
   readSpilled,
-  readSpillFree,
   spilledItem,
   WireError,
   writeAck,
@@ -38,7 +37,6 @@ import {
   writePutWait,
   writeRecall,
   writeReply,
-  writeSpillFree,
   type ItemLists,
   type ItemsPart,
 } from '../../main/engine/queue/wire';
@@ -191,11 +189,6 @@ describe('queue wire: every frame type round-trips', () => {
     expect(readNotice(oneFrame(Frame.notice, (w) => writeNotice(w, 13, error)))).toEqual({ ref: 13, error });
   });
 
-  it('spillFree', () => {
-    const free = { writer: 0xfffffff0, seq: 7 };
-    expect(readSpillFree(oneFrame(Frame.spillFree, (w) => writeSpillFree(w, free)))).toEqual(free);
-  });
-
   it('a spilled item: where its text is and its first bytes, in a put; read back through its reader', () => {
     const value = { big: 'ü'.repeat(200) };
     const textBytes = Buffer.from(JSON.stringify(value));
@@ -268,7 +261,6 @@ describe('queue wire: bytes that are not a frame never crash a reader', () => {
     notice: readNotice,
     item: decodeItem,
     spilled: readSpilled,
-    spillFree: readSpillFree,
   };
   /** Valid bodies to mutate: random bytes alone rarely get past a length check. */
   const valid = framesOf((w) => {
@@ -281,7 +273,6 @@ describe('queue wire: bytes that are not a frame never crash a reader', () => {
     writeItems(w, { req: 1, ref: 1, more: 0 }, [1, 2], [encodeItem('a'), encodeItem([2])], 0, 2, 6);
     writeReply(w, 1, { id: 1 });
     writeNotice(w, 1, { code: 'full', message: 'm' });
-    writeSpillFree(w, { writer: 1, seq: 2 });
   }).map((frame) => frame.body);
   valid.push(
     spilledItem({ tag: ItemTag.string, writer: 1, seq: 2, offset: 3, length: 200 }, Buffer.alloc(200, 97)),

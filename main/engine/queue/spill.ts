@@ -9,11 +9,14 @@
  *
  * A producer appends to segment files `<writer>-<seq>`, starting the next one past `segmentBytes`.
  * The broker counts the items of each segment it holds (put and not yet got or lost); once a
- * segment holds none and its writer has moved on to a later one, the broker hands it back to the
- * writer (`spillFree`), who renames it to its next segment and writes over it: fresh tmpfs pages
- * cost twice the copy (measured: 1.31 GB in 64 KiB writes, ~330 ms of kernel time into new files,
- * ~150 ms over old ones). A writer keeps a few; the others, and all of a writer whose process is
- * gone, are removed. Where there is no tmpfs (or it is full), items stay inline, as before.
+ * segment holds none and its writer has moved on to a later one, the broker renames it to one of
+ * its writer's free slots (`<writer>-free<k>`), and the writer takes a free slot for its next
+ * segment and writes over it: fresh tmpfs pages cost twice the copy (measured: 1.31 GB in 64 KiB
+ * writes, ~330 ms of kernel time into new files, ~150 ms over old ones). The hand-back goes through
+ * the folder, not the socket: a frame written to a producer that has just exited fails (EPIPE),
+ * and Node then drops the socket with the producer's last puts still unread. Segments beyond the
+ * slots, and every file of a writer whose process is gone, are removed. Where there is no tmpfs
+ * (or it is full), items stay inline, as before.
  */
 import { randomInt } from 'node:crypto';
 import {
@@ -36,12 +39,13 @@ import { isSpilled, readSpilled, spilledItem, type SpilledItem, type TextTag } f
 export const spillMinChars = 32 * 1024;
 /** A producer starts a new segment file once its current one holds this much. */
 const segmentBytes = 8 * 1024 * 1024;
-/** Segments a writer keeps to write over; it removes those handed back beyond them. */
-const keptFree = 4;
+/** Free slots per writer: emptied segments kept to be written over. */
+const freeSlots = 4;
 /** Reused for reading and writing items up to this size; larger ones get a buffer of their own. */
 const scratchMax = 4 * 1024 * 1024;
 
 const segmentName = (writer: number, seq: number): string => `${writer}-${seq}`;
+const freeName = (writer: number, slot: number): string => `${writer}-free${slot}`;
 
 /** A buffer of at least `bytes`, reused while it is not too large to keep. */
 class Scratch {
@@ -73,26 +77,11 @@ export class SpillWriter {
   private offset = 0;
   private failed = false;
   private readonly scratch = new Scratch();
-  /** Earlier segments of this writer that hold no item any more, to write over. */
-  private readonly free: number[] = [];
 
   constructor(private readonly dir: string) {}
 
-  private path(seq: number): string {
-    return join(this.dir, segmentName(this.writer, seq));
-  }
-
-  /** The broker handed segment `seq` back (`spillFree`): nothing refers to it any more. */
-  freed(writer: number, seq: number): void {
-    if (writer !== this.writer || seq >= this.seq) return;
-    if (this.free.length < keptFree) this.free.push(seq);
-    else {
-      try {
-        unlinkSync(this.path(seq));
-      } catch {
-        // gone with the folder
-      }
-    }
+  private path(name: string): string {
+    return join(this.dir, name);
   }
 
   /** The spilled item's bytes, or null: send it inline (the folder is full or gone). */
@@ -122,27 +111,27 @@ export class SpillWriter {
       this.seq++;
     }
     this.offset = 0;
-    const old = this.free.shift();
-    if (old !== undefined) {
+    const name = segmentName(this.writer, this.seq);
+    // A segment the broker emptied, its pages already there.
+    for (let slot = 0; slot < freeSlots; slot++) {
       try {
-        renameSync(this.path(old), this.path(this.seq));
-        this.fd = openSync(this.path(this.seq), constants.O_WRONLY);
+        renameSync(this.path(freeName(this.writer, slot)), this.path(name));
+        this.fd = openSync(this.path(name), constants.O_WRONLY);
         return;
       } catch {
-        // removed meanwhile: start a fresh one
+        // no such slot: try the next, then a fresh file
       }
     }
     const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL;
     for (;;) {
       try {
-        this.fd = openSync(this.path(this.seq), flags, 0o600);
+        this.fd = openSync(this.path(segmentName(this.writer, this.seq)), flags, 0o600);
         return;
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
         // Another process drew the same id: draw again.
         this.writer = randomInt(0x100000000);
         this.seq = 0;
-        this.free.length = 0;
       }
     }
   }
@@ -195,36 +184,34 @@ interface Segment {
 }
 
 /**
- * The broker's side: the spill folder, the items each segment holds, segments handed back to their
- * writers, and reading an item's text for the engine's own gets. `retain` and `release` ignore
- * items that are not spilled.
+ * The broker's side: the spill folder, the items each segment holds, emptied segments put in their
+ * writers' free slots, and reading an item's text for the engine's own gets. `retain` and
+ * `release` ignore items that are not spilled.
  */
 export class SpillStore {
   private readonly segments = new Map<string, Segment>();
-  /** The segment each writer is writing now. */
+  /** The segment each writer whose process is connected is writing now. */
   private readonly current = new Map<number, number>();
-  /** How to hand a segment back to its writer, while its process is connected. */
-  private readonly writers = new Map<number, (seq: number) => void>();
-  private readonly unlinking = new Set<string>();
-  private unlinkQueued = false;
+  /** Renames to free slots and removals, done after the current turn. */
+  private readonly pending: { writer: number; name: string }[] = [];
+  private pendingQueued = false;
   private reader: SpillReader | null = null;
 
   constructor(readonly dir: string) {}
 
-  private segment(writer: number, seq: number): [string, Segment] {
+  private segment(writer: number, seq: number): Segment {
     const name = segmentName(writer, seq);
     let segment = this.segments.get(name);
     if (!segment) this.segments.set(name, (segment = { held: 0, sealed: false }));
-    return [name, segment];
+    return segment;
   }
 
   /**
    * A producer sent a spilled item (throws WireError if it is not one): its writer's earlier
-   * segments are complete, and `handBack` reaches the writer. Returns the writer.
+   * segments are complete. Returns the writer.
    */
-  arrived(item: Buffer, handBack: (seq: number) => void): number {
+  arrived(item: Buffer): number {
     const ref = readSpilled(item);
-    if (!this.writers.has(ref.writer)) this.writers.set(ref.writer, handBack);
     const now = this.current.get(ref.writer);
     if (now === undefined || ref.seq > now) {
       this.current.set(ref.writer, ref.seq);
@@ -235,10 +222,9 @@ export class SpillStore {
 
   /**
    * The writer's process will write no more: its last segment is complete, and every file of its
-   * that holds no item (handed back, never announced) is removed.
+   * that holds no item (free slots, segments never announced) is removed.
    */
   writerGone(writer: number): void {
-    this.writers.delete(writer);
     const now = this.current.get(writer);
     this.current.delete(writer);
     if (now !== undefined) this.seal(writer, now);
@@ -250,57 +236,65 @@ export class SpillStore {
     }
     const prefix = `${writer}-`;
     for (const name of names)
-      if (name.startsWith(prefix) && !((this.segments.get(name)?.held ?? 0) > 0)) this.unlink(name);
+      if (name.startsWith(prefix) && !((this.segments.get(name)?.held ?? 0) > 0)) this.later(writer, name);
   }
 
   retain(item: Buffer): void {
     if (!isSpilled(item)) return;
     const ref = readSpilled(item);
-    this.segment(ref.writer, ref.seq)[1].held++;
+    this.segment(ref.writer, ref.seq).held++;
   }
 
   release(item: Buffer): void {
     if (!isSpilled(item)) return;
     const ref = readSpilled(item);
-    const [, segment] = this.segment(ref.writer, ref.seq);
+    const segment = this.segment(ref.writer, ref.seq);
     if (segment.held > 0) segment.held--;
     if (segment.held === 0 && segment.sealed) this.empty(ref.writer, ref.seq);
   }
 
   private seal(writer: number, seq: number): void {
-    const [, segment] = this.segment(writer, seq);
+    const segment = this.segment(writer, seq);
     segment.sealed = true;
     if (segment.held === 0) this.empty(writer, seq);
   }
 
-  /** A complete segment holds no item: back to its writer to write over, or removed. */
+  /** A complete segment holds no item: to a free slot of its writer, or removed. */
   private empty(writer: number, seq: number): void {
     const name = segmentName(writer, seq);
     this.segments.delete(name);
-    const handBack = this.writers.get(writer);
-    if (handBack) handBack(seq);
-    else this.unlink(name);
+    this.later(writer, name);
   }
 
   /**
    * After this turn: a get by the engine itself reads the item after it is marked got. (A
    * consumer's fd open on it keeps its bytes until it moves on.)
    */
-  private unlink(name: string): void {
-    this.unlinking.add(name);
-    if (this.unlinkQueued) return;
-    this.unlinkQueued = true;
+  private later(writer: number, name: string): void {
+    this.pending.push({ writer, name });
+    if (this.pendingQueued) return;
+    this.pendingQueued = true;
     setImmediate(() => {
-      this.unlinkQueued = false;
-      for (const each of this.unlinking) {
-        try {
-          unlinkSync(join(this.dir, each));
-        } catch {
-          // never written, or gone with the folder
+      this.pendingQueued = false;
+      for (const { writer: owner, name: each } of this.pending.splice(0)) this.reuseOrRemove(owner, each);
+    });
+  }
+
+  private reuseOrRemove(writer: number, name: string): void {
+    const path = join(this.dir, name);
+    try {
+      if (this.current.has(writer) && !name.includes('-free')) {
+        for (let slot = 0; slot < freeSlots; slot++) {
+          const free = join(this.dir, freeName(writer, slot));
+          if (existsSync(free)) continue;
+          renameSync(path, free);
+          return;
         }
       }
-      this.unlinking.clear();
-    });
+      unlinkSync(path);
+    } catch {
+      // never written, or gone with the folder
+    }
   }
 
   /**

@@ -34,9 +34,6 @@ export const Frame = {
   error: 12, // [u32 req][json {code, message}]
   recall: 13, // [u32 ref]
   notice: 14, // [u32 ref][json {code, message}]
-  // A spill segment of this client's writer holds no item any more: the client may reuse the file
-  // (its pages are already there: writing into them costs half as much as into fresh ones).
-  spillFree: 15, // [u32 writer][u32 seq]
 } as const;
 
 /** The length prefix and the type byte. */
@@ -539,21 +536,4 @@ export function writeNotice(w: FrameWriter, ref: number, error: WireFailure): vo
 export function readNotice(body: Buffer): { ref: number; error: WireFailure } {
   need(body, 4, 'notice');
   return { ref: body.readUInt32LE(0), error: failure(body, 'notice') };
-}
-
-export interface SpillFree {
-  writer: number;
-  seq: number;
-}
-
-export function writeSpillFree(w: FrameWriter, free: SpillFree): void {
-  const start = w.begin(Frame.spillFree, 8);
-  w.u32(free.writer);
-  w.u32(free.seq);
-  w.end(start);
-}
-
-export function readSpillFree(body: Buffer): SpillFree {
-  need(body, 8, 'spillFree');
-  return { writer: body.readUInt32LE(0), seq: body.readUInt32LE(4) };
 }

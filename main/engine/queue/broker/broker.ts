@@ -22,7 +22,6 @@ import {
   writeNotice,
   writeRecall,
   writeReply,
-  writeSpillFree,
   WireError,
   type BrokerAddress,
   type QueueCall,
@@ -224,11 +223,7 @@ class Connection implements Holder {
   private arrived(item: Buffer): void {
     if (!isSpilled(item)) return;
     if (!this.spill) throw new WireError('a spilled item where there is no spill folder');
-    const writer = this.spill.arrived(item, (seq) => {
-      writeSpillFree(this.writer, { writer, seq });
-      this.later();
-    });
-    this.writers.add(writer);
+    this.writers.add(this.spill.arrived(item));
   }
 
   /** After a chunk: waiting getters are served once, so a burst of puts leaves in batches. */

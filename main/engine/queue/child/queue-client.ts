@@ -22,7 +22,6 @@ import {
   readNotice,
   readRecall,
   readReply,
-  readSpillFree,
   writeAck,
   writeCall,
   writeGet,
@@ -439,11 +438,6 @@ class BrokerLink {
       case Frame.recall:
         this.giveBack(readRecall(body).ref);
         return;
-      case Frame.spillFree: {
-        const { writer, seq } = readSpillFree(body);
-        this.spillWriter?.freed(writer, seq);
-        return;
-      }
     }
   }
 
