@@ -68,6 +68,8 @@ export interface ReportTask {
   index: number;
   /** The function call or the command line. */
   call: string;
+  /** What it was given, short: a call's arguments or a command task's input; null when unknown. */
+  input: string | null;
   workerPid: number | null;
   submitted: number;
   started: number | null;
@@ -299,6 +301,7 @@ export function buildReport(recording: Recording): Report {
           .map((task) => ({
             index: task.id,
             call: task.label,
+            input: task.input ?? null,
             workerPid: task.pid,
             submitted: task.queuedAt,
             started: task.startedAt,

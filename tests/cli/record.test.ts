@@ -219,6 +219,8 @@ describe.runIf(hasPython && process.platform === 'linux')('forkscope record with
       // The worker pid the program printed for a task is the one recorded for it.
       const printed = new RegExp(`^Run task ${task.index - 1} \\((\\d+)\\)`, 'm').exec(out)?.[1];
       if (printed !== undefined) expect(task.workerPid).toBe(Number(printed));
+      // pool.apply_async(long_time_task, args=(i,)): its arguments, as the lens saw them.
+      expect(task.input).toBe(String(task.index - 1));
     }
     const workers = pool!.tasks.map((task) => task.workerPid);
     expect(report.processes.filter((p) => workers.includes(p.pid)).length).toBe(4);
