@@ -18,4 +18,8 @@ test('3_pool.py from Examples: each task’s Input is the argument its program g
     // Its own cell, not only inside the label.
     await expect(row.getByRole('cell').filter({ hasText: new RegExp(`^${n}$`) })).toHaveCount(1);
   }
+  // The details show the arguments as the program gave them (not placeholders for unknown values).
+  await page.getByRole('button', { name: 'Show task 3', exact: true }).click();
+  const details = page.getByRole('region', { name: /Task 3/ });
+  await expect(details.locator('pre').first()).toHaveText('2');
 });
