@@ -73,6 +73,8 @@ export class QueueError extends Error {
 }
 
 const defaultWant = 4096;
+/** How long an exiting process waits for the broker to read its last frames (as the engine waits). */
+const closeWaitMs = 5_000;
 const flushBytes = 256 * 1024;
 const highWater = 4 * 1024 * 1024;
 
@@ -149,6 +151,8 @@ class BrokerLink {
   private nextReq = 1;
   private flushQueued = false;
   private broken: QueueError | null = null;
+  /** The process is exiting: its side is ended, nothing more is written. */
+  private ending = false;
   /** Large items' text goes to the spill folder (spill.ts), not through the broker's socket. */
   private readonly spillWriter: SpillWriter | null;
   private readonly spillReader: SpillReader | null;
@@ -216,7 +220,7 @@ class BrokerLink {
     this.flushQueued = false;
     this.spilledUnflushed = 0;
     this.writeAcks();
-    if (this.writer.length > 0 && !this.socket.destroyed) {
+    if (this.writer.length > 0 && !this.socket.destroyed && !this.ending) {
       const chunk = this.writer.take();
       this.socket.write(chunk, () => {
         this.writer.written(chunk);
@@ -230,6 +234,27 @@ class BrokerLink {
   /** Resolves once everything written so far has left this process. */
   drained(): Promise<void> {
     return new Promise((resolve) => this.flush(resolve));
+  }
+
+  /**
+   * Before the process exits: what it wrote is sent, then its side of the connection is ended and
+   * the broker's close awaited (at most `closeWaitMs`; the broker closes once it has read to the
+   * end). Closing at once could make a frame the broker writes meanwhile (a read-ahead's items, a
+   * recall) fail with EPIPE, and Node then drops the broker's side with this process's last puts
+   * still unread in it.
+   */
+  async finish(): Promise<void> {
+    await this.drained();
+    if (this.socket.destroyed) return;
+    this.ending = true;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, closeWaitMs);
+      this.socket.once('close', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      this.socket.end();
+    });
   }
 
   private request(ref: number, write: (req: number) => void): Promise<unknown> {
@@ -621,7 +646,10 @@ export function bindQueueHandles(args: unknown[]): unknown[] {
   ) as unknown[];
 }
 
-/** Before the child exits: everything put has left the process (Python's join_thread, done for you). */
+/**
+ * Before the child exits: everything put has left the process and been read by the broker
+ * (Python's join_thread, done for you).
+ */
 export async function flushQueueClients(): Promise<void> {
-  await link?.drained();
+  await link?.finish();
 }
