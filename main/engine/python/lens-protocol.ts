@@ -170,6 +170,8 @@ export const lensEvent = z.discriminatedUnion('e', [
     q: inode,
     kind: z.enum(['queue', 'joinable', 'simple']),
     maxsize: z.number().int(),
+    /** A Manager()'s queue, used through proxies; its id is the queue's id in the manager's process. */
+    managed: z.boolean().optional(),
   }),
   z.object({ e: z.enum(['put', 'get']), t, q: inode, item: text, blocked: z.number() }),
   z

@@ -170,14 +170,16 @@ export class PythonSession extends EventEmitter<{ changed: [] }> {
     t: number,
     kind: 'queue' | 'joinable' | 'simple' = 'queue',
     maxsize = 0,
+    managed = false,
   ): ObservedQueue {
     let queue = this.queues.get(inode);
     if (!queue) {
       const names = { queue: 'Queue', joinable: 'JoinableQueue', simple: 'SimpleQueue' };
+      const owner = managed ? 'Manager().' : '';
       // Python stores "no maxsize" as the semaphore's maximum.
       const bounded = maxsize > 0 && maxsize < 2 ** 31 - 1 ? maxsize : 0;
       queue = this.queueEngine.observe({ kind, maxsize: bounded }, this.runId, t);
-      queue.options.name = `${names[kind]}${bounded ? `(maxsize=${bounded})` : ''} · ${queue.id}`;
+      queue.options.name = `${owner}${names[kind]}${bounded ? `(maxsize=${bounded})` : ''} · ${queue.id}`;
       this.queues.set(inode, queue);
     }
     return queue;
@@ -276,7 +278,10 @@ export class PythonSession extends EventEmitter<{ changed: [] }> {
         this.poolCreated(event);
         break;
       case 'queue.handle':
-        this.queue(event.q, event.t, event.kind, event.maxsize).holds(this.actorOf(process), event.t);
+        this.queue(event.q, event.t, event.kind, event.maxsize, event.managed).holds(
+          this.actorOf(process),
+          event.t,
+        );
         break;
       case 'put':
         this.queue(event.q, event.t).put(this.actorOf(process), event.t, event.item);

@@ -99,7 +99,7 @@ class _Finder:
 
 
 def install():
-    from . import pools, processes, queues, tracebacks, waits  # noqa: F401  (they register their patchers)
+    from . import managers, pools, processes, queues, tracebacks, waits  # noqa: F401  (they register their patchers)
 
     tracebacks.install()
 

@@ -11,7 +11,7 @@ from .preview import exception_info, function_name, preview
 
 _context = threading.local()
 # Processes whose arguments are multiprocessing's own queues (pool workers): not the program's handles.
-_PLUMBING = frozenset(("multiprocessing.pool", "concurrent.futures.process"))
+_PLUMBING = frozenset(("multiprocessing.pool", "multiprocessing.managers", "concurrent.futures.process"))
 _WATCHED = frozenset(("os.fork", "os.forkpty", "os.exec", "os.posix_spawn", "os.kill", "os.killpg", "subprocess.Popen"))
 
 
