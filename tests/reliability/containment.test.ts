@@ -213,10 +213,14 @@ describe.skipIf(parent === null)(
       const sleeper = spawn('sleep', [duration], { stdio: 'ignore' });
       writeFileSync(join(stale, 's1', 'cgroup.procs'), String(sleeper.pid));
       const staleDir = mkdtempSync(join(tmpdir(), `forkscope-q-${dead}-`));
+      // Its queues' spill folder in shared memory, with a segment left in it.
+      const staleSpill = mkdtempSync(join('/dev/shm', `forkscope-q-${dead}-`));
+      writeFileSync(join(staleSpill, 'segment'), 'x'.repeat(70_000));
       expect(readFileSync(join(stale, 's1', 'cgroup.procs'), 'utf8').trim()).toBe(String(sleeper.pid));
       engines.push(createTestEngine());
       expect(existsSync(stale)).toBe(false);
       expect(existsSync(staleDir)).toBe(false);
+      expect(existsSync(staleSpill)).toBe(false);
       await eventually(() => survivors(duration).length === 0, 3000, 'the stale sleep killed');
     });
   },

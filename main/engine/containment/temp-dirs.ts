@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 /**
- * Temporary folders this process owns (the queue broker's socket folder): the watchdog removes
+ * Temporary folders this process owns (the queue broker's socket and spill folders): the watchdog removes
  * them if the host dies without doing it, and the next start removes those of a dead host. Their
  * names carry the owner's pid: `forkscope-q-<pid>-XXXXXX`.
  */
@@ -31,23 +31,29 @@ export function watchTempDirs(listener: (op: 'dir' | 'undir', path: string) => v
   return () => listeners.delete(listener);
 }
 
-/** Removes `forkscope-<kind>-<pid>-*` folders whose owner is no longer alive. */
+/** Shared memory (tmpfs) on Linux: where the queue broker's spill folder lives, beside the socket's. */
+export const sharedMemoryDir = process.platform === 'linux' ? '/dev/shm' : null;
+
+/** Removes `forkscope-q-<pid>-*` folders (in the temp folder and shared memory) whose owner is dead. */
 export function sweepStaleTempDirs(): string[] {
   const removed: string[] = [];
-  let entries: string[];
-  try {
-    entries = readdirSync(tmpdir());
-  } catch {
-    return removed;
-  }
-  for (const name of entries) {
-    const match = /^forkscope-q-(\d+)-/.exec(name);
-    if (!match || Number(match[1]) === process.pid || alive(Number(match[1]))) continue;
+  for (const root of [tmpdir(), sharedMemoryDir]) {
+    if (root === null) continue;
+    let entries: string[];
     try {
-      rmSync(join(tmpdir(), name), { recursive: true, force: true });
-      removed.push(name);
+      entries = readdirSync(root);
     } catch {
-      // not ours to remove
+      continue;
+    }
+    for (const name of entries) {
+      const match = /^forkscope-q-(\d+)-/.exec(name);
+      if (!match || Number(match[1]) === process.pid || alive(Number(match[1]))) continue;
+      try {
+        rmSync(join(root, name), { recursive: true, force: true });
+        removed.push(join(root, name));
+      } catch {
+        // not ours to remove
+      }
     }
   }
   return removed;

@@ -34,6 +34,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { isSpilled, readSpilled, spilledItem, type SpilledItem, type TextTag } from './wire';
+import { sharedMemoryDir } from '../containment/temp-dirs';
 
 /** Items with at least this many characters are spilled. */
 export const spillMinChars = 32 * 1024;
@@ -61,9 +62,9 @@ class Scratch {
 
 /** Where the spill folder is: tmpfs on Linux, else none (items stay inline). */
 export function makeSpillDir(prefix: string): string | null {
-  if (process.platform !== 'linux' || !existsSync('/dev/shm')) return null;
+  if (sharedMemoryDir === null || !existsSync(sharedMemoryDir)) return null;
   try {
-    return mkdtempSync(join('/dev/shm', prefix));
+    return mkdtempSync(join(sharedMemoryDir, prefix));
   } catch {
     return null;
   }
