@@ -18,10 +18,10 @@ afterAll(async () => {
 });
 
 /** Runs manager_queue.py to its end; its output, exit code and what the lens saw. */
-async function runManagerQueue(startMethod: string, lens: 'auto' | 'off') {
+async function runManagerQueue(args: string[], lens: 'auto' | 'off') {
   const record = await engine.launch({
     program: python,
-    args: ['-u', 'manager_queue.py', startMethod],
+    args: ['-u', 'manager_queue.py', ...args],
     cwd: fixtures,
     shell: false,
     closeStdin: true,
@@ -43,11 +43,16 @@ async function runManagerQueue(startMethod: string, lens: 'auto' | 'off') {
 }
 
 describe.runIf(process.platform === 'linux')('the Python lens and a Manager().Queue()', () => {
-  it.each(['fork', 'spawn'])(
-    '%s: one queue with the ten items, put by the producer and got by the consumer; no manager pipes; output unchanged',
-    async (method) => {
-      const off = await runManagerQueue(method, 'off');
-      const on = await runManagerQueue(method, 'auto');
+  it.each([
+    ['fork', 'Queue'],
+    ['spawn', 'Queue'],
+    ['fork', 'JoinableQueue'],
+  ])(
+    '%s, Manager().%s: one queue with the ten items, put by the producer and got by the consumer; no manager pipes; output unchanged',
+    async (method, kind) => {
+      const args = kind === 'JoinableQueue' ? [method, 'joinable'] : [method];
+      const off = await runManagerQueue(args, 'off');
+      const on = await runManagerQueue(args, 'auto');
       expect(off.output).toContain('consumer got [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]');
       expect(on.output).toBe(off.output);
       expect(on.exitcode).toBe(0);
@@ -55,10 +60,13 @@ describe.runIf(process.platform === 'linux')('the Python lens and a Manager().Qu
 
       expect(on.queues.filter((queue) => queue.kind === 'pipe')).toEqual([]);
       expect(on.queues).toHaveLength(1);
-      expect(on.queues[0]!.name).toMatch(/^Manager\(\)\.Queue · q\d+$/);
+      const [queue] = on.queues;
+      expect(queue!.name).toMatch(new RegExp(`^Manager\\(\\)\\.${kind} · q\\d+$`));
+      // Every item was marked done: the parent's join had nothing left to wait for.
+      expect(queue!.unfinished).toBe(0);
       const producer = on.detail.processes.find((process) => process.target === 'produce')!;
       const consumer = on.detail.processes.find((process) => process.target === 'consume')!;
-      const { items, total } = engine.queues.items(on.queues[0]!.id, 1, 100);
+      const { items, total } = engine.queues.items(queue!.id, 1, 100);
       expect(total).toBe(10);
       expect(items.map((item) => item.preview)).toEqual(
         Array.from({ length: 10 }, (_, i) => `('item', ${i})`),
