@@ -192,12 +192,14 @@ export class Engine {
 
   async terminate(id: string, graceMs = this.graceMs): Promise<RunRecord> {
     const run = this.run(id);
+    this.system.tracker.sampleNow();
     await run.stop('terminate', graceMs);
     return run.snapshot();
   }
 
   async kill(id: string): Promise<RunRecord> {
     const run = this.run(id);
+    this.system.tracker.sampleNow();
     await run.stop('kill', this.graceMs);
     return run.snapshot();
   }

@@ -495,6 +495,21 @@ export class DescendantTracker extends EventEmitter<{ lanes: [LanesEvent] }> {
     return pids;
   }
 
+  /**
+   * Samples at once, before a run is stopped: a process it started a moment ago (between two
+   * ticks) is recorded before the signal ends it. Only where sampling is synchronous (/proc).
+   */
+  sampleNow(): void {
+    if (!hasProc || this.busy || this.stopped) return;
+    this.busy = true;
+    try {
+      this.tickProc();
+      this.flush(false);
+    } finally {
+      this.busy = false;
+    }
+  }
+
   private async tick(): Promise<void> {
     if (this.busy) return;
     this.busy = true;
