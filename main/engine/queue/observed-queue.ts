@@ -25,6 +25,8 @@ export class ObservedQueue extends QueueLineage {
   private readonly previews = new Map<number, string>();
   private readonly waits = new Map<number, QueueWait>();
   private earlyGets: { actor: number; t: number; preview: string }[] = [];
+  /** task_done() calls seen before the puts they answer (the putter's stream is behind). */
+  private earlyTaskDones = 0;
 
   constructor(
     options: QueueOptions,
@@ -68,7 +70,10 @@ export class ObservedQueue extends QueueLineage {
     const bytes = Buffer.from(`\0${preview}`);
     bytes[0] = ItemTag.json;
     const id = this.log.put(actor, t, bytes);
-    if (this.options.kind === 'joinable') this.unfinished++;
+    if (this.options.kind === 'joinable') {
+      if (this.earlyTaskDones > 0) this.earlyTaskDones--;
+      else this.unfinished++;
+    }
     this.participant(actor, t).puts++;
     const early = this.earlyGets.findIndex((get) => get.preview === preview);
     if (early !== -1) {
@@ -101,6 +106,7 @@ export class ObservedQueue extends QueueLineage {
 
   taskDone(actor: number, t: number): void {
     if (this.unfinished > 0) this.unfinished--;
+    else if (this.earlyTaskDones < maxEarlyGets) this.earlyTaskDones++;
     this.participant(actor, t);
     this.touch(t);
   }
