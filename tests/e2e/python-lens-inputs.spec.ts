@@ -1,14 +1,11 @@
-import type { Page } from '@playwright/test';
 import { expect, test } from './fixtures';
-
-const sections = (page: Page) => page.getByRole('navigation', { name: 'Sections' });
+import { runPoolOriginal } from './python-originals';
 
 test('3_pool.py from Examples: each task’s Input is the argument its program gave it', async ({
-  app: _app,
+  app,
   page,
 }) => {
-  await sections(page).getByRole('button', { name: 'Examples' }).click();
-  await page.getByRole('button', { name: 'Run Python original · 3_pool.py' }).click();
+  await runPoolOriginal(page, app, '3_pool.py');
   await expect(page.getByLabel('Pool state')).toHaveText('done', { timeout: 30_000 });
   for (const n of [0, 1, 2, 3, 4]) {
     const row = page

@@ -1,19 +1,15 @@
 import type { Page } from '@playwright/test';
 import { expect, test } from './fixtures';
+import { runOriginal, runPoolOriginal } from './python-originals';
 
 // The seed programs themselves, unmodified, seen from inside through the Python lens.
 const sections = (page: Page) => page.getByRole('navigation', { name: 'Sections' });
 
-async function runOriginal(page: Page, file: string) {
-  await sections(page).getByRole('button', { name: 'Examples' }).click();
-  await page.getByRole('button', { name: `Run Python original · ${file}` }).click();
-}
-
 test('3_pool.py from Examples: five task bars on four worker lanes, as its program ran them', async ({
-  app: _app,
+  app,
   page,
 }) => {
-  await runOriginal(page, '3_pool.py');
+  await runPoolOriginal(page, app, '3_pool.py');
   await expect(sections(page).getByRole('button', { name: /^Pools/ })).toHaveAttribute(
     'aria-current',
     'page',
