@@ -1,6 +1,6 @@
 import { startServe, type ServeProcess } from '../support/serve';
 import { connectClient, expect, test } from './fixtures';
-import { addHost, showSection } from './hosts-ui';
+import { addHost, leaveAsFound, showSection, type LaunchedRun } from './hosts-ui';
 
 /**
  * Another host, told apart from this one by a fact of its own: its descriptor limit (app.info's
@@ -16,7 +16,7 @@ test('a run on another host shows that host’s containment, and says its proces
 }) => {
   const here = await connectClient(app);
   const there = await connectClient(other);
-  const launched: { client: typeof here.client; id: string }[] = [];
+  const launched: LaunchedRun[] = [];
   try {
     const local = await here.client.call('runs.launch', { program: 'sleep', args: ['941.25'] });
     launched.push({ client: here.client, id: local.id });
@@ -46,15 +46,6 @@ test('a run on another host shows that host’s containment, and says its proces
     );
     await expect(page.getByText('Process tree over time')).toHaveCount(0);
   } finally {
-    // The page's serve mode is shared with the next files of this worker: left as it was found.
-    for (const { client, id } of launched) {
-      await client.call('runs.kill', { id }).catch(() => {});
-      await client.call('runs.join', { id, timeoutMs: 10_000 }).catch(() => {});
-    }
-    for (const host of await here.client.call('hosts.list', {}))
-      await here.client.call('hosts.remove', { id: host.id });
-    await here.client.call('runs.clearFinished', { deleteLogs: false }).catch(() => {});
-    here.close();
-    there.close();
+    await leaveAsFound(here, there, launched);
   }
 });

@@ -2,7 +2,7 @@ import type { RunRecord } from '../../contract';
 import { startServe, type ServeProcess } from '../support/serve';
 import { startTcpForwarder } from '../support/tcp-forwarder';
 import { connectClient, expect, test } from './fixtures';
-import { addHost, showSection as section } from './hosts-ui';
+import { addHost, leaveAsFound, showSection as section, type LaunchedRun } from './hosts-ui';
 
 /** A second serve mode stands for another host (through a tunnel it would be a loopback address too). */
 let other: ServeProcess;
@@ -15,7 +15,7 @@ test('another host added by its address: a run launched there, listed with its h
 }) => {
   const here = await connectClient(app);
   const there = await connectClient(other);
-  const launched: { client: typeof here.client; id: string }[] = [];
+  const launched: LaunchedRun[] = [];
   try {
     const local = await here.client.call('runs.launch', { program: 'sleep', args: ['937.25'] });
     launched.push({ client: here.client, id: local.id });
@@ -72,16 +72,7 @@ test('another host added by its address: a run launched there, listed with its h
     await expect(descendants).toContainText('The runs listed here were started by this machine’s Forkscope');
     await expect(descendants).toContainText('server-b’s runs');
   } finally {
-    // The page's serve mode is shared with the next files of this worker: it is left as it was found.
-    for (const { client, id } of launched) {
-      await client.call('runs.kill', { id }).catch(() => {});
-      await client.call('runs.join', { id, timeoutMs: 10_000 }).catch(() => {});
-      await client.call('runs.clearFinished', { deleteLogs: false }).catch(() => {});
-    }
-    for (const host of await here.client.call('hosts.list', {}))
-      await here.client.call('hosts.remove', { id: host.id });
-    here.close();
-    there.close();
+    await leaveAsFound(here, there, launched);
   }
 });
 
